@@ -1,0 +1,23 @@
+// @peftjs/core: the public API, named explicitly so that what is exported is a decision.
+export { PeftError, ShapeMismatchError, NotFoundError, InvalidArgumentError } from './errors';
+export * from './nn/index';
+export {
+  freeze,
+  unfreeze,
+  markOnlyTrainable,
+  trainableParameters,
+  compilePattern,
+  type ParameterPattern,
+  type ParameterPredicate,
+} from './freeze';
+export {
+  countParameters,
+  formatTrainableParameters,
+  printTrainableParameters,
+  OPTIMIZER_STATE_SLOTS,
+  type ParameterCount,
+  type ModuleCount,
+  type OptimizerName,
+} from './accounting';
+export { closestNames } from './util/closest';
+import './register-gradients';

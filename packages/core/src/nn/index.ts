@@ -1,0 +1,11 @@
+export { Module, type AnyModule } from './module';
+export { Parameter, type ParameterOptions } from './parameter';
+export { functionalCall, withParameters, type ParameterValues } from './functional-call';
+export { Generator, manualSeed, defaultGenerator } from './random';
+export * as init from './init';
+export { Linear, linear, type LinearOptions } from './layers/linear';
+export { Embedding, type EmbeddingOptions } from './layers/embedding';
+export { LayerNorm, type LayerNormOptions } from './layers/layer-norm';
+export { Dropout } from './layers/dropout';
+export { Activation, getActivation, activationNames, type ActivationFn } from './layers/activations';
+export { Sequential } from './layers/sequential';

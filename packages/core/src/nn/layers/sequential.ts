@@ -1,0 +1,22 @@
+/** Children run in order; they are named '0', '1', ... as in PyTorch. */
+import type * as tf from '@tensorflow/tfjs-core';
+import { Module } from '../module';
+
+export class Sequential extends Module {
+  constructor(...layers: Array<Module<tf.Tensor, tf.Tensor>>) {
+    super();
+    layers.forEach((layer, i) => this.addModule(String(i), layer));
+  }
+
+  get length(): number {
+    return this.namedChildren().length;
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    // Children are read from the tree on every call, so that
+    // setSubmodule('2', wrapped) takes effect here.
+    let y = x;
+    for (const [, layer] of this.namedChildren()) y = (layer as Module<tf.Tensor, tf.Tensor>).call(y);
+    return y;
+  }
+}
