@@ -32,6 +32,18 @@ export class Generator {
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
+  /** The full internal state, so a checkpoint can resume the exact same stream. */
+  getState(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  setState(state: readonly number[]): void {
+    if (state.length !== 4 || !state.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
+      throw new InvalidArgumentError(`Generator state: expected four unsigned 32-bit integers, found [${state.join(', ')}]`);
+    }
+    [this.a, this.b, this.c, this.d] = state as [number, number, number, number];
+  }
+
   nextUint32(): number {
     const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
     this.d = (this.d + 1) >>> 0;
