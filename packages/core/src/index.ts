@@ -19,5 +19,7 @@ export {
   type ModuleCount,
   type OptimizerName,
 } from './accounting';
+export * from './peft/index';
 export { closestNames } from './util/closest';
+export { setWarningHandler, type WarningHandler } from './util/log';
 import './register-gradients';

@@ -39,7 +39,7 @@ describe.each(TEST_BACKENDS)('functionalCall on %s', (backend) => {
   test('gradients reach the replacement tensors and match finite differences', () => {
     const model = mlp();
     const x = tf.tensor2d(X);
-    const w0 = model.getParameter('0.weight').variable.dataSync().slice();
+    const w0 = model.getParameter('0.weight').variable.dataSync().slice() as Float32Array;
     const loss = (w: tf.Tensor) => tf.sum(tf.square(functionalCall(model, { '0.weight': w }, x))) as tf.Scalar;
     const analytic = tf.tidy(() => tf.grad(loss)(tf.tensor(w0, [4, 3])).dataSync().slice());
     const numeric = finiteDifferenceGradient((v) => tf.tidy(() => loss(tf.tensor(v, [4, 3])).dataSync()[0]), w0);
@@ -54,7 +54,7 @@ describe.each(TEST_BACKENDS)('functionalCall on %s', (backend) => {
     const model = mlp();
     const x = tf.tensor2d(X);
     const lr = 0.3;
-    const w0 = model.getParameter('2.weight').variable.dataSync().slice();
+    const w0 = model.getParameter('2.weight').variable.dataSync().slice() as Float32Array;
     const innerLoss = (w: tf.Tensor) => tf.sum(tf.square(functionalCall(model, { '2.weight': w }, x))) as tf.Scalar;
     const outerLoss = (w: tf.Tensor) =>
       tf.tidy(() => {

@@ -9,3 +9,5 @@ export { LayerNorm, type LayerNormOptions } from './layers/layer-norm';
 export { Dropout } from './layers/dropout';
 export { Activation, getActivation, activationNames, type ActivationFn } from './layers/activations';
 export { Sequential } from './layers/sequential';
+export { ModuleDict, ParameterDict } from './layers/containers';
+export { cloneModule } from './clone';

@@ -65,6 +65,20 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
     return module;
   }
 
+  /** Unregisters a child module and returns it (not disposed). */
+  protected removeModule(name: string): AnyModule | undefined {
+    const child = this.ownChildren.get(name);
+    this.ownChildren.delete(name);
+    return child;
+  }
+
+  /** Unregisters one of this module's own parameters and returns it (not disposed). */
+  protected removeParameter(name: string): Parameter | undefined {
+    const parameter = this.ownParameters.get(name);
+    this.ownParameters.delete(name);
+    return parameter;
+  }
+
   private checkNewName(name: string): void {
     if (!NAME_PATTERN.test(name)) {
       throw new InvalidArgumentError(`module or parameter name: expected letters, digits, '_' or '-', found '${name}'`);

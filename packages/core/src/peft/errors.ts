@@ -1,0 +1,15 @@
+import { PeftError } from '../errors';
+
+/** A method or layer that cannot fold its adapters into the base weights was asked to. */
+export class NotMergeableError extends PeftError {
+  constructor(message: string) {
+    super('NOT_MERGEABLE', message);
+  }
+}
+
+/** An operation on adapters that does not fit their current state (merged, active, missing...). */
+export class AdapterStateError extends PeftError {
+  constructor(message: string) {
+    super('ADAPTER_STATE', message);
+  }
+}

@@ -1,0 +1,11 @@
+export { AdapterLayer, isAdapterLayer, type MergeOptions } from './adapter-layer';
+export { ModulesToSaveWrapper, MODULES_TO_SAVE_TYPE } from './modules-to-save';
+export { PeftModel, getPeftModel } from './peft-model';
+export type { SaveAdapterOptions, LoadAdapterOptions } from './peft-model-io';
+export { adapterFileState, assignAdapterFileState, adapterFileNames, type AdapterFileState } from './adapter-files';
+export { registerPeftMethod, unregisterPeftMethod, getPeftMethod, registeredPeftTypes, parsePeftConfig } from './registry';
+export type { PeftMethod, InjectionContext } from './method';
+export { defineConfigSchema, COMMON_FIELDS, type PeftConfig, type ConfigSchema, type ConfigOf, type FieldTable } from './config/schema';
+export { fields, type Field, type NumberOptions } from './config/fields';
+export { findTargetModules, matchesModuleKey, adaptableModules, type TargetSpec, type TargetOptions } from './targets';
+export { NotMergeableError, AdapterStateError } from './errors';

@@ -1,0 +1,56 @@
+/**
+ * The contract a PEFT method package fulfils to plug into core (peft's
+ * BaseTuner, declaratively). Core holds no method-specific branches: it finds a
+ * method by its `peftType` in the registry and asks it to parse configs and to
+ * inject adapters; everything else (activation, disabling, merging, deleting,
+ * saving, loading) goes through the AdapterLayer instances the method created.
+ */
+import type { AnyModule } from '../nn/module';
+import type { Parameter } from '../nn/parameter';
+import type { ConfigSchema, PeftConfig } from './config/schema';
+
+export interface InjectionContext<C extends PeftConfig = PeftConfig> {
+  /** The wrapped base model (`base_model.model`): paths are relative to it. */
+  readonly model: AnyModule;
+  readonly adapterName: string;
+  readonly config: C;
+  /**
+   * Puts `module` at `path` in place of what is there (usually an AdapterLayer
+   * wrapping it). Core records it, so a failing injection is rolled back.
+   */
+  replaceModule(path: string, module: AnyModule): void;
+  /**
+   * Makes a base parameter part of this adapter: trained when the adapter is
+   * active and saved with it (LoRA's `bias: 'all'`, say).
+   */
+  claimParameter(parameter: Parameter): void;
+}
+
+export interface PeftMethod<C extends PeftConfig = PeftConfig> {
+  /** peft's type name: 'LORA', 'IA3', 'PROMPT_TUNING', ... */
+  readonly peftType: string;
+  /** Parses and validates configs, with defaults (see defineConfigSchema). */
+  readonly schema: ConfigSchema<C>;
+  /**
+   * The start of this method's tensor keys ('lora_' for lora_A, lora_B,
+   * lora_embedding_A, ...): the adapter name sits right after such a key in
+   * memory and is removed in files, as peft does.
+   */
+  readonly tensorKeyPrefixes: readonly string[];
+  /** Whether its adapters can be merged into the base weights (checked before any change). */
+  readonly mergeable: boolean;
+  /**
+   * Adds adapter `context.adapterName` to the model: wraps target modules in
+   * AdapterLayers, or adds the adapter to layers of this method already there.
+   * Validate before changing anything where possible; on a throw, core undoes
+   * every `replaceModule` and deletes the adapter from every layer.
+   */
+  inject(context: InjectionContext<C>): void;
+  /**
+   * Optional: the peft file name of one of this adapter's tensors, given its
+   * path relative to the base model, where the generic rule (remove the adapter
+   * name after the method's key; base_model.model. in front) is not what peft writes.
+   * Return undefined to use the generic rule.
+   */
+  fileName?(relativePath: string, adapterName: string): string | undefined;
+}

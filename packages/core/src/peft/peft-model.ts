@@ -1,0 +1,365 @@
+/**
+ * PeftModel: a base model with named adapters, as Hugging Face peft users know
+ * it. Several adapters, of one method or of several, live in one model; any of
+ * them may be active at once, trained together, merged, saved and loaded.
+ *
+ * The base model sits at `base_model.model`, so parameter paths are peft's
+ * (`base_model.model.transformer.h.0.attn.c_attn.lora_A.default.weight`) and
+ * file names follow by dropping the adapter name.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { countParameters, formatTrainableParameters, type ParameterCount } from '../accounting';
+import { InvalidArgumentError, NotFoundError } from '../errors';
+import { assertAdapterName, DEFAULT_ADAPTER_NAME } from '../io/peft/layout';
+import { Module, type AnyModule } from '../nn/module';
+import type { Parameter } from '../nn/parameter';
+import { closestNames } from '../util/closest';
+import { isAdapterLayer, type AdapterLayer, type MergeOptions } from './adapter-layer';
+import type { PeftConfig } from './config/schema';
+import { AdapterStateError, NotMergeableError } from './errors';
+import type { InjectionContext } from './method';
+import { ModulesToSaveWrapper } from './modules-to-save';
+import type { LoadAdapterOptions, SaveAdapterOptions } from './peft-model-io';
+import { getPeftMethod } from './registry';
+import { adaptableModules, matchesModuleKey } from './targets';
+
+/** Holds the user's model as child `model`, giving peft's `base_model.model.` prefix. */
+class BaseModelHolder<In, Out> extends Module<In, Out> {
+  constructor(model: Module<In, Out>) {
+    super();
+    this.addModule('model', model);
+  }
+
+  get model(): Module<In, Out> {
+    return this.getSubmodule('model') as unknown as Module<In, Out>;
+  }
+
+  forward(input: In): Out {
+    return this.model.call(input);
+  }
+}
+
+export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> {
+  private readonly holder: BaseModelHolder<In, Out>;
+  private readonly configs = new Map<string, PeftConfig>();
+  /** Every parameter an adapter brought (or, like trained biases, claimed), by adapter name. */
+  private readonly adapterParameters = new Map<string, Set<Parameter>>();
+  private active: string[] = [];
+  /** The base's trainable flags before wrapping, restored by unload(). */
+  private readonly baseTrainable: Map<Parameter, boolean>;
+  private unloaded = false;
+
+  constructor(base: Module<In, Out>, config: unknown, adapterName = DEFAULT_ADAPTER_NAME) {
+    super();
+    this.baseTrainable = new Map(base.parameters().map((p) => [p, p.trainable]));
+    this.holder = this.addModule('base_model', new BaseModelHolder(base));
+    for (const parameter of base.parameters()) parameter.trainable = false;
+    try {
+      this.addAdapter(adapterName, config);
+    } catch (error) {
+      for (const [parameter, trainable] of this.baseTrainable) parameter.trainable = trainable;
+      throw error;
+    }
+    this.setAdapter(adapterName);
+  }
+
+  /** The wrapped model, with the adapter layers inside it. */
+  get baseModel(): Module<In, Out> {
+    this.assertUsable();
+    return this.holder.model;
+  }
+
+  /** Parsed configs by adapter name. */
+  get peftConfig(): Readonly<Record<string, PeftConfig>> {
+    return Object.fromEntries(this.configs);
+  }
+
+  get adapterNames(): string[] {
+    return [...this.configs.keys()];
+  }
+
+  get activeAdapters(): string[] {
+    return [...this.active];
+  }
+
+  forward(input: In): Out {
+    this.assertUsable();
+    return this.holder.call(input);
+  }
+
+  // ---- adding and removing ----------------------------------------------------
+
+  /**
+   * Adds an adapter (not activated: call setAdapter). The config is parsed by
+   * the method its peft_type names. On any error the model is left as it was.
+   */
+  addAdapter(adapterName: string, rawConfig: unknown): PeftConfig {
+    this.assertUsable();
+    assertAdapterName(adapterName);
+    if (this.configs.has(adapterName)) throw new InvalidArgumentError(`an adapter named '${adapterName}' already exists`);
+    const type = (rawConfig as { peft_type?: unknown } | null)?.peft_type;
+    if (typeof type !== 'string') {
+      throw new InvalidArgumentError(`PEFT config: expected an object with a string 'peft_type', found ${JSON.stringify(type)}`);
+    }
+    const method = getPeftMethod(type);
+    const config = method.schema.parse(rawConfig);
+
+    const before = new Set(this.parameters());
+    const claimed = new Set<Parameter>();
+    const replaced: Array<[string, AnyModule]> = [];
+    const model = this.holder.model as unknown as AnyModule;
+    const context: InjectionContext = {
+      model,
+      adapterName,
+      config,
+      replaceModule: (path, module) => {
+        replaced.push([path, model.setSubmodule(path, module)]);
+      },
+      claimParameter: (parameter) => {
+        claimed.add(parameter);
+      },
+    };
+    try {
+      method.inject(context);
+      this.injectModulesToSave(context);
+    } catch (error) {
+      for (const layer of this.adapterLayers()) layer.deleteAdapter(adapterName);
+      for (const [path, original] of replaced.reverse()) model.setSubmodule(path, original);
+      throw error;
+    }
+    const added = this.parameters().filter((p) => !before.has(p) || claimed.has(p));
+    this.adapterParameters.set(adapterName, new Set(added));
+    this.configs.set(adapterName, config);
+    for (const layer of this.adapterLayers()) layer.setActiveAdapters(this.active);
+    this.refreshTrainable();
+    return config;
+  }
+
+  private injectModulesToSave(context: InjectionContext): void {
+    const keys = context.config.modules_to_save;
+    if (keys == null || keys.length === 0) return;
+    const candidates = adaptableModules(context.model);
+    for (const key of keys) {
+      const paths = candidates.filter(([path]) => matchesModuleKey([key], path)).map(([path]) => path);
+      if (paths.length === 0) {
+        throw new NotFoundError(`modules_to_save: '${key}' matches no module`, closestNames(key, candidates.map(([p]) => p)));
+      }
+      for (const path of paths) {
+        const module = context.model.getSubmodule(path);
+        if (module instanceof ModulesToSaveWrapper) {
+          module.addCopy(context.adapterName);
+        } else {
+          const wrapper = new ModulesToSaveWrapper(module);
+          wrapper.addCopy(context.adapterName);
+          context.replaceModule(path, wrapper as unknown as AnyModule);
+        }
+      }
+    }
+  }
+
+  /** Removes an adapter and frees its tensors. Layers left with no adapter give way to their base module. */
+  deleteAdapter(adapterName: string): void {
+    this.assertUsable();
+    this.assertAdapters([adapterName]);
+    const layers = this.adapterLayers().filter((layer) => layer.hasAdapter(adapterName));
+    const merged = layers.filter((layer) => layer.mergedAdapters().includes(adapterName));
+    if (merged.length > 0) throw new AdapterStateError(`cannot delete adapter '${adapterName}' while it is merged; call unmergeAdapter() first`);
+    for (const layer of layers) layer.deleteAdapter(adapterName);
+    this.replaceEmptyLayers();
+    const inTree = new Set(this.parameters());
+    for (const parameter of this.adapterParameters.get(adapterName) ?? []) if (!inTree.has(parameter)) parameter.dispose();
+    this.adapterParameters.delete(adapterName);
+    this.configs.delete(adapterName);
+    this.active = this.active.filter((name) => name !== adapterName);
+    if (this.active.length === 0 && this.configs.size > 0) this.active = [this.adapterNames[0]];
+    for (const layer of this.adapterLayers()) layer.setActiveAdapters(this.active);
+    this.refreshTrainable();
+  }
+
+  private replaceEmptyLayers(): void {
+    const model = this.holder.model as unknown as AnyModule;
+    for (const [path, layer] of this.adapterLayerPaths()) {
+      if (layer.adapterNames().length === 0) model.setSubmodule(path, layer.unloadModule(false));
+    }
+  }
+
+  // ---- activation ---------------------------------------------------------------
+
+  /**
+   * Activates one adapter or several (of any methods) together. Exactly the
+   * active adapters' parameters become trainable (unless loaded for inference).
+   */
+  setAdapter(adapterNames: string | readonly string[]): void {
+    this.assertUsable();
+    const names = typeof adapterNames === 'string' ? [adapterNames] : [...adapterNames];
+    if (names.length === 0) throw new InvalidArgumentError('setAdapter: expected at least one adapter name, found none');
+    this.assertAdapters(names);
+    this.active = names;
+    for (const layer of this.adapterLayers()) layer.setActiveAdapters(names);
+    this.refreshTrainable();
+  }
+
+  /** Runs `fn` with every adapter off (the base model's output), then turns them back on, also on throw. */
+  disableAdapters<T>(fn: () => T): T {
+    this.assertUsable();
+    const layers = this.adapterLayers();
+    for (const layer of layers) layer.setAdaptersDisabled(true);
+    const restore = () => {
+      for (const layer of layers) layer.setAdaptersDisabled(false);
+    };
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      restore();
+      throw error;
+    }
+    if (result instanceof Promise) return result.finally(restore) as T;
+    restore();
+    return result;
+  }
+
+  private refreshTrainable(): void {
+    for (const [name, parameters] of this.adapterParameters) {
+      const trainable = this.active.includes(name) && !this.configs.get(name)!.inference_mode;
+      for (const parameter of parameters) parameter.trainable = trainable;
+    }
+  }
+
+  /** Switches an adapter between training (its parameters trainable when active) and inference. */
+  setInferenceMode(adapterName: string, inferenceMode: boolean): void {
+    this.assertAdapters([adapterName]);
+    this.configs.get(adapterName)!.inference_mode = inferenceMode;
+    this.refreshTrainable();
+  }
+
+  // ---- merging ------------------------------------------------------------------
+
+  /** Merges the active (or given) adapters into the base weights, in place. */
+  mergeAdapter(adapterNames?: readonly string[], options: MergeOptions = {}): void {
+    this.assertUsable();
+    const names = adapterNames ? [...adapterNames] : this.activeAdapters;
+    this.assertAdapters(names);
+    const layers = this.adapterLayers().filter((layer) => names.some((name) => layer.hasAdapter(name)));
+    const blocking = layers.filter((layer) => !layer.mergeable && !layer.canUnloadMerged);
+    if (blocking.length > 0) throw new NotMergeableError(`${blocking[0].peftType} adapters cannot be merged into the base weights`);
+    for (const layer of layers) {
+      if (layer.mergeable) layer.merge(names.filter((name) => layer.hasAdapter(name)), options);
+    }
+  }
+
+  /** Takes every merged adapter back out of the base weights. */
+  unmergeAdapter(): void {
+    this.assertUsable();
+    for (const layer of this.adapterLayers()) layer.unmerge();
+  }
+
+  /**
+   * Folds the active adapters into the base weights and returns the base model
+   * without any adapter layer. This PeftModel cannot be used afterwards.
+   */
+  mergeAndUnload(options: MergeOptions = {}): Module<In, Out> {
+    this.assertUsable();
+    const blocking = this.adapterLayers().filter((layer) => !layer.canUnloadMerged && layer.activeAdapters().length > 0);
+    if (blocking.length > 0) {
+      throw new NotMergeableError(
+        `mergeAndUnload: ${blocking[0].peftType} adapters cannot be merged into the base weights; use unload() to remove them without merging`,
+      );
+    }
+    for (const layer of this.adapterLayers()) if (layer.mergeable) layer.merge(undefined, options);
+    return this.finishUnload(true);
+  }
+
+  /** Removes every adapter without merging and returns the base model as it was. */
+  unload(): Module<In, Out> {
+    this.assertUsable();
+    return this.finishUnload(false);
+  }
+
+  private finishUnload(merge: boolean): Module<In, Out> {
+    const model = this.holder.model as unknown as AnyModule;
+    for (const [path, layer] of this.adapterLayerPaths()) model.setSubmodule(path, layer.unloadModule(merge));
+    const inTree = new Set(model.parameters());
+    for (const parameters of this.adapterParameters.values()) {
+      for (const parameter of parameters) if (!inTree.has(parameter)) parameter.dispose();
+    }
+    for (const parameter of model.parameters()) parameter.trainable = this.baseTrainable.get(parameter) ?? true;
+    this.unloaded = true;
+    return this.holder.model;
+  }
+
+  // ---- files (Node; see peft-model-io.ts) -------------------------------------------
+
+  /** Saves adapters in peft's folder layout: `default` at the top, others in sub-folders named after them. */
+  async saveAdapter(directory: string, options?: SaveAdapterOptions): Promise<string[]> {
+    this.assertUsable();
+    const { saveAdapters } = await import('./peft-model-io');
+    return saveAdapters(this as unknown as PeftModel<never, unknown>, directory, options);
+  }
+
+  /** Adds adapter `adapterName` from a folder saved by peft or peftjs. On error the model is left as it was. */
+  async loadAdapter(directory: string, adapterName = DEFAULT_ADAPTER_NAME, options?: LoadAdapterOptions): Promise<void> {
+    this.assertUsable();
+    const { loadAdapterInto } = await import('./peft-model-io');
+    await loadAdapterInto(this as unknown as PeftModel<never, unknown>, directory, adapterName, options);
+  }
+
+  /** peft's `PeftModel.from_pretrained`: wraps `base` with an adapter saved in `directory`. */
+  static async fromPretrained<I = tf.Tensor, O = tf.Tensor>(
+    base: Module<I, O>,
+    directory: string,
+    adapterName = DEFAULT_ADAPTER_NAME,
+    options?: LoadAdapterOptions,
+  ): Promise<PeftModel<I, O>> {
+    const { loadPeftModel } = await import('./peft-model-io');
+    return loadPeftModel(base, directory, adapterName, options);
+  }
+
+  // ---- inspection ---------------------------------------------------------------
+
+  /** Every adapter layer in the model (outermost ones, not those nested inside another). */
+  adapterLayers(): Array<AdapterLayer<unknown, unknown>> {
+    return this.adapterLayerPaths().map(([, layer]) => layer);
+  }
+
+  private adapterLayerPaths(): Array<[string, AdapterLayer<unknown, unknown>]> {
+    return adaptableModules(this.holder.model as unknown as AnyModule).filter((entry): entry is [string, AdapterLayer<unknown, unknown>] =>
+      isAdapterLayer(entry[1]),
+    );
+  }
+
+  /** The parameters an adapter brought, by their path in this model. */
+  adapterState(adapterName: string): Array<[string, Parameter]> {
+    this.assertAdapters([adapterName]);
+    const owned = this.adapterParameters.get(adapterName)!;
+    return this.namedParameters().filter(([, p]) => owned.has(p));
+  }
+
+  countParameters(options?: { optimizer?: string }): ParameterCount {
+    return countParameters(this, options);
+  }
+
+  /** Prints (and returns) peft's `trainable params: ... || all params: ... || trainable%: ...` line. */
+  printTrainableParameters(log: (line: string) => void = console.log): string {
+    const line = formatTrainableParameters(this);
+    log(line);
+    return line;
+  }
+
+  private assertAdapters(names: readonly string[]): void {
+    for (const name of names) {
+      if (!this.configs.has(name)) {
+        throw new NotFoundError(`no adapter named '${name}' (adapters: ${this.adapterNames.join(', ') || 'none'})`, closestNames(name, this.adapterNames));
+      }
+    }
+  }
+
+  private assertUsable(): void {
+    if (this.unloaded) throw new AdapterStateError('this PeftModel was unloaded; use the model that unload() or mergeAndUnload() returned');
+  }
+}
+
+/** Wraps `base` with a first adapter (`default` unless named), active and trainable: peft's get_peft_model. */
+export function getPeftModel<In, Out>(base: Module<In, Out>, config: unknown, adapterName = DEFAULT_ADAPTER_NAME): PeftModel<In, Out> {
+  return new PeftModel(base, config, adapterName);
+}

@@ -1,0 +1,2 @@
+// @peftjs/core/testing: the contract kit method packages run on their methods.
+export { runPeftContractTests, type ContractCase } from './contract';
