@@ -46,7 +46,7 @@ describe('parameter accounting', () => {
     const optimizer = tf.train.adam(0.01);
     const x = tf.ones([2, 7]);
     const before = tf.memory().numBytes;
-    tf.dispose(optimizer.minimize(() => tf.sum(m.call(x)) as tf.Scalar));
+    optimizer.minimize(() => tf.sum(m.call(x)) as tf.Scalar);
     expect(tf.memory().numBytes - before).toBe(countParameters(m).optimizerStateBytes);
     optimizer.dispose();
     x.dispose();

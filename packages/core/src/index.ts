@@ -20,6 +20,8 @@ export {
   type OptimizerName,
 } from './accounting';
 export * from './peft/index';
+export * from './io/index';
+export * from './io/files';
 export { closestNames } from './util/closest';
 export { setWarningHandler, type WarningHandler } from './util/log';
 import './register-gradients';

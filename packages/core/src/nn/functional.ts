@@ -7,20 +7,22 @@
  * Calls nest: an inner call sees the outer replacements plus its own.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { globalState } from '../util/global-state';
 import type { Parameter } from './parameter';
 
-let activeOverrides: ReadonlyMap<Parameter, tf.Tensor> | undefined;
+// One slot per process, shared by every loaded copy of core (see util/global-state.ts).
+const state = globalState('parameter-overrides', () => ({ active: undefined as ReadonlyMap<Parameter, tf.Tensor> | undefined }));
 
 export function currentOverride(parameter: Parameter): tf.Tensor | undefined {
-  return activeOverrides?.get(parameter);
+  return state.active?.get(parameter);
 }
 
 /** Runs `fn` with `overrides` in force, restoring the previous state afterwards (also on throw). */
 export function withParameterOverrides<T>(overrides: ReadonlyMap<Parameter, tf.Tensor>, fn: () => T): T {
-  const previous = activeOverrides;
+  const previous = state.active;
   const merged = new Map(previous ?? []);
   for (const [parameter, value] of overrides) merged.set(parameter, value);
-  activeOverrides = merged;
+  state.active = merged;
   try {
     const result = fn();
     if (result instanceof Promise) {
@@ -30,6 +32,6 @@ export function withParameterOverrides<T>(overrides: ReadonlyMap<Parameter, tf.T
     }
     return result;
   } finally {
-    activeOverrides = previous;
+    state.active = previous;
   }
 }

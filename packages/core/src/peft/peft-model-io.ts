@@ -1,10 +1,11 @@
 /**
  * Saving and loading PeftModel adapters as folders in Hugging Face peft's
- * layout (Node only: the file system is imported lazily, so browser bundles of
- * core that never call these stay free of `node:fs`).
+ * layout (Node only; io/files.ts loads the file system lazily, so browser
+ * bundles of core that never call these stay free of `node:fs`).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '../nn/module';
+import { loadAdapterFiles, saveAdapterFiles } from '../io/files';
 import { DEFAULT_ADAPTER_NAME } from '../io/peft/layout';
 import { adapterFileState, assignAdapterFileState } from './adapter-files';
 import { PeftModel } from './peft-model';
@@ -19,17 +20,12 @@ export interface LoadAdapterOptions {
   isTrainable?: boolean;
 }
 
-async function nodeIo() {
-  return import('../io/node');
-}
-
 /** Writes each adapter as `adapter_config.json` + `adapter_model.safetensors`, atomically. Returns the folders written. */
 export async function saveAdapters(model: PeftModel<never, unknown>, directory: string, options: SaveAdapterOptions = {}): Promise<string[]> {
-  const { saveAdapter } = await nodeIo();
   const written: string[] = [];
   for (const adapterName of options.adapterNames ?? model.adapterNames) {
     const state = adapterFileState(model, adapterName);
-    const paths = await saveAdapter(directory, { adapterName, config: state.config, tensors: state.tensors, floatPaths: state.floatPaths });
+    const paths = await saveAdapterFiles(directory, { adapterName, config: state.config, tensors: state.tensors, floatPaths: state.floatPaths });
     written.push(paths.adapterDirectory);
   }
   return written;
@@ -42,8 +38,7 @@ export async function loadAdapterInto(
   adapterName = DEFAULT_ADAPTER_NAME,
   options: LoadAdapterOptions = {},
 ): Promise<void> {
-  const { loadAdapter } = await nodeIo();
-  const loaded = await loadAdapter(directory, { adapterName });
+  const loaded = await loadAdapterFiles(directory, { adapterName });
   try {
     model.addAdapter(adapterName, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) });
     try {
@@ -67,8 +62,7 @@ export async function loadPeftModel<In = tf.Tensor, Out = tf.Tensor>(
   adapterName = DEFAULT_ADAPTER_NAME,
   options: LoadAdapterOptions = {},
 ): Promise<PeftModel<In, Out>> {
-  const { loadAdapter } = await nodeIo();
-  const loaded = await loadAdapter(directory, { adapterName });
+  const loaded = await loadAdapterFiles(directory, { adapterName });
   try {
     const model = new PeftModel(base, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, adapterName);
     try {

@@ -4,10 +4,11 @@
  */
 import { InvalidArgumentError, NotFoundError } from '../errors';
 import { closestNames } from '../util/closest';
+import { globalState } from '../util/global-state';
 import type { PeftConfig } from './config/schema';
 import type { PeftMethod } from './method';
 
-const methods = new Map<string, PeftMethod>();
+const methods = globalState('peft-methods', () => new Map<string, PeftMethod>());
 
 /**
  * Registers a method. Registering the same object again is a no-op (a package

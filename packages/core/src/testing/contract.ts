@@ -16,12 +16,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Module } from '../nn/module';
-import { normal } from '../nn/init';
-import { Generator } from '../nn/random';
-import { NotMergeableError } from '../peft/errors';
-import { PeftModel, getPeftModel } from '../peft/peft-model';
-import { isAdapterLayer } from '../peft/adapter-layer';
+// The package itself, not relative paths: the kit is a separate entry point and
+// must share core's classes and registry rather than bundle copies of them.
+import { Generator, NotMergeableError, PeftModel, getPeftModel, init, isAdapterLayer, type Module } from '@peftjs/core';
 import { testGlobals } from './test-globals';
 
 export interface ContractCase<In, Out> {
@@ -79,7 +76,7 @@ export function runPeftContractTests<In, Out>(spec: ContractCase<In, Out>): void
   const perturb = (model: PeftModel<In, Out>, adapterName: string, seed: number) => {
     const rng = new Generator(seed);
     for (const [, parameter] of model.adapterState(adapterName)) {
-      const noise = normal(parameter.shape, 0, spec.perturbation ?? 0.1, rng);
+      const noise = init.normal(parameter.shape, 0, spec.perturbation ?? 0.1, rng);
       const moved = tf.add(parameter.variable, noise);
       parameter.assign(moved);
       tf.dispose([noise, moved]);

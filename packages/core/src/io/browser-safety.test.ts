@@ -1,0 +1,27 @@
+/**
+ * `io/index.ts` must stay loadable in a browser: nothing it reaches may import a
+ * Node built-in. Node-only code lives in `io/node/` behind `io/node.ts`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+function browserSafeSources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node' ? [] : browserSafeSources(full);
+    const isTestCode = entry.name.endsWith('.test.ts') || entry.name === 'test-helpers.ts';
+    // files.ts is the lazy bridge: it loads io/node by dynamic import, only when called.
+    const isNodeEntry = entry.name === 'node.ts' || entry.name === 'files.ts';
+    return entry.name.endsWith('.ts') && !isNodeEntry && !isTestCode ? [full] : [];
+  });
+}
+
+it('browser-safe io files import no Node built-in and nothing from io/node', () => {
+  const files = browserSafeSources(__dirname);
+  expect(files.length).toBeGreaterThan(10);
+  const offenders = files.filter((file) => {
+    const source = readFileSync(file, 'utf8');
+    return /from\s+'(node:|fs'|path'|os'|crypto')|require\(|from\s+'\.\.?\/(\.\.\/)*node(\/|')/.test(source);
+  });
+  expect(offenders.map((file) => path.relative(__dirname, file))).toEqual([]);
+});

@@ -1,0 +1,74 @@
+import { PeftError } from '../errors';
+
+/**
+ * Why a safetensors file was refused. Stable strings, so callers (and tests) can
+ * tell a truncated download from a hostile header without parsing messages.
+ */
+export type SafetensorsFormatReason =
+  /** Fewer than the 8 bytes that hold the header length. */
+  | 'FILE_TOO_SHORT'
+  /** The declared header length is over the 100 MB limit Python's safetensors also enforces. */
+  | 'HEADER_TOO_LARGE'
+  /** The declared header length runs past the end of the file. */
+  | 'HEADER_OUT_OF_RANGE'
+  | 'HEADER_NOT_UTF8'
+  | 'HEADER_NOT_JSON'
+  /** The header is JSON but not an object (`[]`, `null`, `3`, ...). */
+  | 'HEADER_NOT_OBJECT'
+  /** A key appears twice in one JSON object; JSON.parse would silently keep the last. */
+  | 'DUPLICATE_KEY'
+  /** `__metadata__` is not an object of strings. */
+  | 'INVALID_METADATA'
+  /** A tensor entry is not an object, or lacks `dtype`, `shape` or `data_offsets`. */
+  | 'INVALID_ENTRY'
+  /** A dtype that is not a string, or that peftjs cannot decode (F8_*, C64, ...). */
+  | 'UNKNOWN_DTYPE'
+  /** A shape that is not a list of non-negative safe integers, is too long, or whose size overflows. */
+  | 'INVALID_SHAPE'
+  /** `data_offsets` is not `[begin, end]` with integers 0 <= begin <= end. */
+  | 'INVALID_OFFSETS'
+  /** A tensor's bytes end past the end of the file. */
+  | 'OFFSETS_OUT_OF_RANGE'
+  /** Two tensors share bytes. */
+  | 'OFFSETS_OVERLAP'
+  /** Bytes between two tensors (or before the first) belong to no tensor. */
+  | 'OFFSETS_GAP'
+  /** Bytes after the last tensor belong to no tensor. */
+  | 'DATA_NOT_COVERED'
+  /** `end - begin` differs from the product of the shape times the dtype size. */
+  | 'BYTE_COUNT_MISMATCH'
+  /** A valid file, but an I64/U32/U64 value does not fit the int32 tfjs tensor asked for. */
+  | 'INT_OUT_OF_RANGE';
+
+/**
+ * A safetensors file (or header) that peftjs refuses to decode. Every way a broken
+ * or hostile file can fail ends here, never in a crash, hang or huge allocation.
+ */
+export class SafetensorsFormatError extends PeftError {
+  constructor(
+    readonly reason: SafetensorsFormatReason,
+    message: string,
+    /** The tensor the problem was found in, when there is one. */
+    readonly tensorName?: string,
+  ) {
+    super('SAFETENSORS_FORMAT', `Invalid safetensors (${reason}): ${message}`);
+  }
+}
+
+export type AdapterFormatReason =
+  /** `adapter_config.json` is not valid JSON. */
+  | 'CONFIG_NOT_JSON'
+  /** The config is JSON but not an object, or lacks a string `peft_type`. */
+  | 'INVALID_CONFIG'
+  /** Only pickle weights (`adapter_model.bin`), which cannot be read safely. */
+  | 'UNSUPPORTED_WEIGHTS';
+
+/** An adapter folder whose config peftjs cannot use. */
+export class AdapterFormatError extends PeftError {
+  constructor(
+    readonly reason: AdapterFormatReason,
+    message: string,
+  ) {
+    super('ADAPTER_FORMAT', `Invalid adapter (${reason}): ${message}`);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Browser-safe file formats: safetensors and Hugging Face peft adapters, on bytes
+ * in memory. Reading and writing files lives in `./node` (Node only).
+ */
+export { SafetensorsFormatError, AdapterFormatError } from './errors';
+export type { SafetensorsFormatReason, AdapterFormatReason } from './errors';
+
+export { SAFETENSORS_DTYPES, isSafetensorsDtype } from './safetensors/dtypes';
+export type { SafetensorsDtype, SafetensorsTypedArray, SafetensorsTypedArrays, TfjsDtype } from './safetensors/dtypes';
+export { readSafetensorsHeader, MAX_HEADER_BYTES, MAX_RANK } from './safetensors/header';
+export type {
+  BinaryInput,
+  ReadSafetensorsHeaderOptions,
+  SafetensorsHeader,
+  SafetensorsTensorInfo,
+} from './safetensors/header';
+export { decodeSafetensorsRaw } from './safetensors/decode-raw';
+export type { DecodeSafetensorsOptions, DecodedSafetensorsRaw, RawTensor } from './safetensors/decode-raw';
+export { decodeSafetensors } from './safetensors/decode';
+export type { DecodedSafetensors } from './safetensors/decode';
+export { encodeSafetensors } from './safetensors/encode';
+export type { EncodableTensor, EncodeSafetensorsOptions } from './safetensors/encode';
+export {
+  bfloat16BitsToFloat32,
+  float16BitsToFloat32,
+  float32ToBfloat16Bits,
+  float32ToFloat16Bits,
+} from './safetensors/half-precision';
+
+export { parseAdapterConfig, formatAdapterConfig } from './peft/adapter-config';
+export type { AdapterConfig, AdapterConfigDocument, FormatAdapterConfigOptions } from './peft/adapter-config';
+export {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  DEFAULT_ADAPTER_NAME,
+  adapterSubfolder,
+  assertAdapterName,
+} from './peft/layout';
+export {
+  MODULES_TO_SAVE_KEY,
+  PEFT_MODEL_PREFIX,
+  fromPeftFileName,
+  fromPeftFileState,
+  toPeftFileName,
+  toPeftFileState,
+} from './peft/tensor-names';
+export type { MemoryTensorName, PeftTensorNaming, PeftTensorRole } from './peft/tensor-names';
+
+export { formatPythonJson, pythonFloatRepr } from './text/python-json';
+export type { JsonValue, PythonJsonOptions } from './text/python-json';

@@ -1,0 +1,14 @@
+/**
+ * Node-only file I/O for the formats in `./index`: imports `node:fs`, so browser
+ * bundles must not import this entry.
+ */
+export {
+  loadSafetensorsFile,
+  loadSafetensorsFileRaw,
+  readSafetensorsFileHeader,
+  saveSafetensorsFile,
+} from './node/safetensors-file';
+export { adapterPaths, listAdapters, loadAdapter, saveAdapter } from './node/adapter-directory';
+export type { AdapterPaths, AdapterToSave, LoadAdapterFilesOptions, LoadedAdapter } from './node/adapter-directory';
+export { writeFilesAtomically } from './node/atomic-write';
+export type { AtomicWriteFs, FileToWrite } from './node/atomic-write';
