@@ -1,5 +1,6 @@
 // @peftjs/core: the public API, named explicitly so that what is exported is a decision.
 export { PeftError, ShapeMismatchError, NotFoundError, InvalidArgumentError } from './errors';
+export * from './backend/index';
 export * from './nn/index';
 export {
   freeze,
@@ -22,6 +23,7 @@ export {
 export * from './peft/index';
 export * from './io/index';
 export * from './io/files';
+export * from './training/index';
 export { closestNames } from './util/closest';
 export { setWarningHandler, type WarningHandler } from './util/log';
 import './register-gradients';

@@ -1,0 +1,60 @@
+/**
+ * The gradient registry itself: registration, precedence of gradients registered
+ * by others, cases refused with a typed error, and the avgPool correction.
+ * Correctness of each gradient is checked op by op in ../training-ops.test.ts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { PeftError } from '../../errors';
+import { onBackend } from '../test-support/gradient-check';
+import { registerGradients, TRAINING_GRADIENTS } from './index';
+
+// Registered before ours, as @tensorflow/tfjs would: it must be kept.
+const theirSin: tf.GradConfig = { kernelName: tf.Sin, gradFunc: (dy) => ({ x: () => tf.mul(dy as tf.Tensor, tf.scalar(42)) }) };
+tf.registerGradient(theirSin);
+
+test('tfjs-core alone registers no gradients (the reason this module exists)', () => {
+  expect(tf.getGradient(tf.Sum)).toBeUndefined();
+});
+
+test('registers every gradient once, keeping ones already registered', () => {
+  const added = registerGradients();
+  expect(added).not.toContain(tf.Sin);
+  expect(added).toHaveLength(TRAINING_GRADIENTS.length - 1);
+  expect(tf.getGradient(tf.Sin).gradFunc).toBe(theirSin.gradFunc);
+  expect(registerGradients()).toEqual([]);
+  expect(new Set(TRAINING_GRADIENTS.map((g) => g.kernelName)).size).toBe(TRAINING_GRADIENTS.length);
+});
+
+describe('refused with UNSUPPORTED_GRADIENT rather than computed wrong', () => {
+  beforeAll(async () => {
+    await onBackend('cpu');
+  });
+  const x = () => tf.ones([1, 5, 5, 2]) as tf.Tensor4D;
+  const cases: Array<[string, (t: tf.Tensor) => tf.Scalar, () => tf.Tensor]> = [
+    ['conv2d with dilation 2', (w) => tf.sum(tf.conv2d(x(), w as tf.Tensor4D, 1, 'same', 'NHWC', 2)), () => tf.ones([2, 2, 2, 1])],
+    ['depthwiseConv2d with dilation 2 (the cpu backprop kernels ignore dilation)', (w) => tf.sum(tf.depthwiseConv2d(x(), w as tf.Tensor4D, 1, 'same', 'NHWC', 2)), () => tf.ones([2, 2, 2, 1])],
+    ['gather with batchDims 1', (t) => tf.sum(tf.gather(t, tf.tensor2d([[0], [1]], [2, 1], 'int32'), 1, 1)), () => tf.ones([2, 3])],
+  ];
+  test.each(cases)('%s', (_name, f, make) => {
+    const run = () => tf.tidy(() => tf.grad(f)(make()));
+    expect(run).toThrow(PeftError);
+    expect(run).toThrow(/only/);
+  });
+});
+
+test('avgPool with same padding: corrects the window counts tfjs AvgPoolGrad ignores', async () => {
+  await onBackend('cpu');
+  const [kernelCorner, ours] = tf.tidy(() => {
+    const ones = tf.ones([1, 3, 3, 1]);
+    const kernel = tf.engine().runKernel(tf.AvgPoolGrad, { dy: ones, input: ones }, { filterSize: 3, strides: 1, pad: 'same' }) as tf.Tensor;
+    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.avgPool(t as tf.Tensor4D, 3, 1, 'same')))(ones);
+    return [kernel.dataSync()[0], Array.from(grad.dataSync())];
+  });
+  // The corner pixel is in 4 windows, holding 4, 6, 6 and 9 pixels: 1/4 + 1/6 + 1/6 + 1/9.
+  const corner = 1 / 4 + 1 / 6 + 1 / 6 + 1 / 9;
+  expect(kernelCorner).toBeCloseTo(4 / 9, 5);
+  expect(ours[0]).toBeCloseTo(corner, 5);
+  // The centre is in all 9 windows: four of 4 pixels, four of 6, one of 9.
+  expect(ours[4]).toBeCloseTo(4 / 4 + 4 / 6 + 1 / 9, 5);
+});

@@ -1,0 +1,93 @@
+/**
+ * useBackend / backendInfo as installed here: tfjs-node and tfjs-node-gpu are
+ * not installed (they download libtensorflow at install time), wasm and cpu are.
+ * Order matters in this file: the first tests run before anything registers.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { InvalidArgumentError, PeftError } from '../errors';
+import { BackendNotInstalledError, UnknownBackendError } from './errors';
+import { backendInfo, useBackend } from './use-backend';
+
+const silenceCpuBanner = () => ((tf.backend() as unknown as { firstUse?: boolean }).firstUse = false);
+
+test('backendInfo before any backend runs is a typed error', () => {
+  expect(() => backendInfo()).toThrow(expect.objectContaining({ code: 'NO_BACKEND' }));
+});
+
+test('registerTrainingSupport: false leaves tfjs as shipped', async () => {
+  await useBackend('cpu', { registerTrainingSupport: false });
+  expect(tf.getGradient(tf.Sum)).toBeUndefined();
+});
+
+test('auto picks wasm when the node backends are not installed, and reports it', async () => {
+  const info = await useBackend();
+  expect(info).toMatchObject({ name: 'wasm', tfjsBackend: 'wasm', device: 'cpu', threads: 1 });
+  expect(typeof info.simd).toBe('boolean');
+  expect(info.memory.numTensors).toBe(tf.memory().numTensors);
+  expect(tf.getBackend()).toBe('wasm');
+  expect(backendInfo()).toMatchObject({ name: 'wasm' });
+});
+
+test('after useBackend, gradients and the wasm fallback kernels are there: an embedding trains', async () => {
+  await useBackend('wasm');
+  const before = tf.memory().numTensors;
+  const grad = tf.tidy(() => {
+    const table = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+    return Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, tf.tensor1d([2, 0, 2], 'int32'))))(table).dataSync());
+  });
+  expect(grad).toEqual([1, 1, 0, 0, 2, 2]);
+  expect(tf.memory().numTensors).toBe(before);
+});
+
+test.each([
+  ['tensorflow', '@tensorflow/tfjs-node'],
+  ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
+] as const)("asking for '%s' names the package to install", async (name, packageName) => {
+  const attempt = useBackend(name);
+  await expect(attempt).rejects.toBeInstanceOf(BackendNotInstalledError);
+  await expect(attempt).rejects.toMatchObject({ code: 'BACKEND_NOT_INSTALLED', backend: name, packageName });
+  await expect(attempt).rejects.toThrow(`npm install ${packageName}`);
+  expect(tf.getBackend()).toBe('wasm'); // the failed request changed nothing
+});
+
+test('an unknown name lists the valid ones', async () => {
+  const attempt = useBackend('webgl' as never);
+  await expect(attempt).rejects.toBeInstanceOf(UnknownBackendError);
+  await expect(attempt).rejects.toThrow("unknown backend 'webgl': expected one of 'auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'");
+});
+
+test('calling twice is fine, and switching moves on with tensors intact', async () => {
+  const first = await useBackend('wasm');
+  const again = await useBackend('wasm');
+  expect(again.name).toBe(first.name);
+  const kept = tf.tensor1d([1, 2, 3]);
+  const cpu = await useBackend('cpu');
+  silenceCpuBanner();
+  expect(cpu).toMatchObject({ name: 'cpu', tfjsBackend: 'cpu', device: 'cpu', simd: null, threads: 1 });
+  expect(Array.from(tf.mul(kept, 2).dataSync())).toEqual([2, 4, 6]);
+  expect((await useBackend('wasm')).name).toBe('wasm');
+  expect(Array.from(tf.add(kept, 1).dataSync())).toEqual([2, 3, 4]);
+  tf.dispose(kept);
+});
+
+test('wasmThreads is validated', async () => {
+  for (const bad of [0, 1.5, 9, Number.NaN]) {
+    await expect(useBackend('wasm', { wasmThreads: bad })).rejects.toBeInstanceOf(InvalidArgumentError);
+  }
+});
+
+test('wasmThreads cannot change once wasm runs in the process', async () => {
+  await useBackend('wasm');
+  await expect(useBackend('wasm', { wasmThreads: 2 })).rejects.toThrow(/already runs with 1 thread/);
+  await expect(useBackend('wasm', { wasmThreads: 1 })).resolves.toMatchObject({ threads: 1 });
+});
+
+test('a tfjs backend peftjs does not manage is reported as such', async () => {
+  tf.registerBackend('foreign', () => new MathBackendCPU());
+  await tf.setBackend('foreign');
+  expect(() => backendInfo()).toThrow(PeftError);
+  expect(() => backendInfo()).toThrow(/'foreign' is not one peftjs manages/);
+  await useBackend('wasm');
+  tf.removeBackend('foreign');
+});
