@@ -10,7 +10,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@peftjs/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
-    '^@peftjs/([a-z-]+)/testing$': path.join(__dirname, 'packages/$1/src/testing/index.ts'),
+    '^@peftjs/([a-z-]+)/(testing|tfjs-layers)$': path.join(__dirname, 'packages/$1/src/$2/index.ts'),
   },
   // tfjs-core's deep files (gradient definitions) are ES modules in a package
   // without "type": "module"; jest must transform them to load them.

@@ -11,3 +11,5 @@ export { Activation, getActivation, activationNames, type ActivationFn } from '.
 export { Sequential } from './layers/sequential';
 export { ModuleDict, ParameterDict } from './layers/containers';
 export { cloneModule } from './clone';
+export { Conv1D, conv1d, type Conv1DOptions } from './layers/conv1d';
+export { Conv2D, conv2d, pair, type Pair, type Conv2DPadding, type Conv2DGeometry, type Conv2DOptions } from './layers/conv2d';

@@ -1,5 +1,5 @@
 /** Children run in order; they are named '0', '1', ... as in PyTorch. */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../module';
 
 export class Sequential extends Module {
@@ -15,8 +15,11 @@ export class Sequential extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     // Children are read from the tree on every call, so that
     // setSubmodule('2', wrapped) takes effect here.
-    let y = x;
-    for (const [, layer] of this.namedChildren()) y = (layer as Module<tf.Tensor, tf.Tensor>).call(y);
-    return y;
+    // Tidy, so intermediate activations are freed when called outside a tidy.
+    return tf.tidy(() => {
+      let y = x;
+      for (const [, layer] of this.namedChildren()) y = (layer as Module<tf.Tensor, tf.Tensor>).call(y);
+      return y;
+    });
   }
 }

@@ -1,0 +1,64 @@
+// @peftjs/models: the public API, named explicitly so that what is exported is a decision.
+// The tfjs-layers bridge (fromLayersModel, toLayersModel) is its own entry, src/tfjs-layers/index.ts,
+// because @tensorflow/tfjs-layers is an optional peer dependency that this entry must not load.
+
+export { CheckpointKeysError, CheckpointShapeError, ModelConfigError, TokenIdOutOfRangeError, UnsupportedLayerError } from './errors';
+
+// Layers that core does not have.
+export { Conv2D, conv2d, type Conv2DGeometry, type Conv2DOptions, type Conv2DPadding, type Pair } from './layers/conv2d';
+export { Conv1D, conv1d, type Conv1DOptions } from './layers/conv1d';
+export { TiedLinear } from './layers/tied-linear';
+export { Flatten, MaxPool2D } from './layers/pooling';
+export type { TensorModule } from './layers/tensor-module';
+
+// Small reference models.
+export { MLP, type MLPConfig } from './mlp/mlp';
+export { SmallCNN, type SmallCNNConfig } from './cnn/small-cnn';
+
+// The transformer contract prompt-learning methods build on.
+export type {
+  AttentionInput,
+  AttentionOutput,
+  BaseModelOutput,
+  KeyValue,
+  LogitsOutput,
+  PastKeyValues,
+  TransformerDims,
+  TransformerInput,
+  TransformerModel,
+  TransformerOutput,
+} from './transformer/types';
+export { attentionBias, scaledDotProductAttention, splitHeads, mergeHeads, MASKED_SCORE } from './transformer/attention';
+
+// GPT-2.
+export { gpt2Config, gpt2ConfigFromHF, gpt2ConfigToHF, type GPT2Config } from './gpt2/config';
+export { GPT2Attention } from './gpt2/attention';
+export { GPT2Block, GPT2MLP } from './gpt2/block';
+export { GPT2Model } from './gpt2/model';
+export { GPT2LMHeadModel } from './gpt2/lm-head';
+export { GPT2ForSequenceClassification, lastTokenIndices } from './gpt2/sequence-classification';
+export { generate, positionsFromMask, type CausalLanguageModel, type GenerateOptions, type TokenRows } from './gpt2/generate';
+
+// BERT.
+export { bertConfig, bertConfigFromHF, bertConfigToHF, type BertConfig } from './bert/config';
+export { BertEmbeddings, type BertInput } from './bert/embeddings';
+export { BertAttention, BertIntermediate, BertLayer, BertResidualOutput, BertSelfAttention } from './bert/layer';
+export { BertEncoder, BertModel, BertPooler, type BertModelOptions, type BertModelOutput } from './bert/model';
+export { BertForSequenceClassification } from './bert/sequence-classification';
+
+// Hugging Face checkpoints.
+export {
+  loadCheckpoint,
+  type CheckpointNaming,
+  type CheckpointReport,
+  type CheckpointWeights,
+  type LoadCheckpointOptions,
+} from './hf/checkpoint';
+export { buildAndLoad, type Pretrained, type PretrainedFiles } from './hf/pretrained';
+export { GPT2_CHECKPOINT_NAMING, loadGPT2ForSequenceClassification, loadGPT2LMHeadModel, loadGPT2Model } from './hf/gpt2';
+export { BERT_CHECKPOINT_NAMING, loadBertForSequenceClassification, loadBertModel } from './hf/bert';
+export { loadPretrained } from './hf/auto';
+
+// Tokenizers.
+export { GPT2Tokenizer, type EncodeOptions, type Tokenizer } from './tokenizer/gpt2-tokenizer';
+export { RemappedTokenizer, type RemapOptions, type RemappedVocabulary } from './tokenizer/remapped-tokenizer';
