@@ -72,7 +72,21 @@ function run(dir: string, format: keyof typeof entries): Record<string, unknown>
 
 const gpuMissing = { code: 'BACKEND_NOT_INSTALLED', packageName: '@tensorflow/tfjs-node-gpu' };
 
+const threaded = `
+  const info = await backend.useBackend('wasm', { wasmThreads: 2 });
+  const product = tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6, 7, 8], [2, 2]));
+  console.log(JSON.stringify({ threads: info.threads, product: Array.from(product.dataSync()) }));
+  tf.removeBackend('wasm');
+`;
+
 describe.each(['esm', 'cjs'] as const)('the %s build', (format) => {
+  test('starts wasm with two threads in plain Node', () => {
+    const dir = makeApp(false);
+    const [file, source] = entries[format];
+    writeFileSync(join(dir, file), source.replace(smoke, threaded));
+    const out = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(JSON.parse(out.trim().split('\n').pop() as string)).toEqual({ threads: 2, product: [19, 22, 43, 50] });
+  });
   test('without the node backends: auto takes wasm, asking for one names its package, training works', () => {
     const result = run(makeApp(false), format);
     expect(result).toEqual({ name: 'wasm', gpu: gpuMissing, grad: [0, 0, 2, 2], hasRequire: format === 'esm' ? 'undefined' : 'function' });

@@ -24,7 +24,24 @@ export interface InjectionContext<C extends PeftConfig = PeftConfig> {
    * active and saved with it (LoRA's `bias: 'all'`, say).
    */
   claimParameter(parameter: Parameter): void;
+  /**
+   * For methods that change what the model sees rather than its weights (prompt
+   * and prefix tuning): registers `module` at the PeftModel's root as
+   * `<collection>.<adapterName>` (peft keeps prompt encoders at
+   * `prompt_encoder.<adapter>`). Its parameters belong to the adapter.
+   */
+  addRootModule(collection: string, module: AnyModule): void;
+  /**
+   * Wraps the model's forward pass while this adapter is active and adapters are
+   * enabled: the transform receives the input and `next` (the rest of the
+   * chain, ending in the base model) and returns the output. Active adapters'
+   * transforms nest in activation order, the first outermost.
+   */
+  setForwardTransform(transform: ForwardTransform): void;
 }
+
+/** See InjectionContext.setForwardTransform. Input and output types are the model's. */
+export type ForwardTransform = (input: unknown, next: (input: unknown) => unknown) => unknown;
 
 export interface PeftMethod<C extends PeftConfig = PeftConfig> {
   /** peft's type name: 'LORA', 'IA3', 'PROMPT_TUNING', ... */

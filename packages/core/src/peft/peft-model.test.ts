@@ -5,6 +5,7 @@ import path from 'node:path';
 import { onBackend } from '../../test/helpers';
 import { SCALE_SHIFT, ScaleShiftLinear } from '../../test/scale-shift-method';
 import { GATE } from '../../test/gate-method';
+import { INPUT_SHIFT } from '../../test/input-shift-method';
 import { runPeftContractTests } from '../testing';
 import { InvalidArgumentError, NotFoundError, PeftError, ShapeMismatchError } from '../errors';
 import { Activation } from '../nn/layers/activations';
@@ -54,6 +55,7 @@ runPeftContractTests({
   mergeable: true,
 });
 runPeftContractTests({ name: 'gate (not mergeable)', makeBase, makeInput, config: gate, mergeable: false });
+runPeftContractTests({ name: 'input shift (a forward transform, like prompt tuning)', makeBase, makeInput, config: { peft_type: INPUT_SHIFT, size: 4 }, mergeable: false });
 
 describe('PeftModel', () => {
   test('wraps target modules under peft paths and prints the trainable line', () => {
@@ -242,6 +244,36 @@ describe('PeftModel', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
+  });
+
+  test('an input-side adapter composes with a weight adapter, saves as one top-level tensor, and unloads', async () => {
+    const base = makeBase();
+    const x = makeInput();
+    const model = getPeftModel(base, { peft_type: INPUT_SHIFT, size: 4 }, 'shift');
+    model.addAdapter('scale', scaleShift);
+    model.setAdapter(['shift', 'scale']);
+    expect(model.adapterState('shift').map(([p]) => p)).toEqual(['input_shift.shift.shift']);
+    model.getParameter('input_shift.shift.shift').assign(tf.tensor1d([1, 0, -1, 0.5]));
+    for (const [, p] of model.adapterState('scale')) p.assign(tf.fill(p.shape, 0.2));
+    const both = Array.from(model.call(x).dataSync());
+    const shifted = tf.add(x, tf.tensor1d([1, 0, -1, 0.5]));
+    model.setAdapter('scale');
+    expect(both).toEqual(Array.from(model.call(shifted).dataSync()));
+    model.setAdapter(['shift', 'scale']);
+    expect(model.disableAdapters(() => Array.from(model.call(x).dataSync()))).toEqual(Array.from(makeBase().call(x).dataSync()));
+    const directory = await mkdtemp(path.join(tmpdir(), 'peftjs-'));
+    try {
+      await model.saveAdapter(directory, { adapterNames: ['shift'] });
+      const header = readSafetensorsHeader(await readFile(path.join(directory, 'shift', 'adapter_model.safetensors')));
+      expect(header.tensors.map((t) => t.name)).toEqual(['input_shift']);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+    expect(() => model.mergeAndUnload()).toThrow(/changes the model's inputs/);
+    const unloaded = model.unload();
+    expect(Array.from(unloaded.call(x).dataSync())).toEqual(Array.from(makeBase().call(x).dataSync()));
+    expect(model.parameters().filter((p) => p.isDisposed).length).toBe(0);
+    unloaded.dispose();
   });
 
   test('the registry lists methods and names the package to import for an unknown one', () => {

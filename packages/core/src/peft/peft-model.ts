@@ -11,13 +11,14 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { countParameters, formatTrainableParameters, type ParameterCount } from '../accounting';
 import { InvalidArgumentError, NotFoundError } from '../errors';
 import { assertAdapterName, DEFAULT_ADAPTER_NAME } from '../io/peft/layout';
+import { ModuleDict } from '../nn/layers/containers';
 import { Module, type AnyModule } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
 import { closestNames } from '../util/closest';
 import { isAdapterLayer, type AdapterLayer, type MergeOptions } from './adapter-layer';
 import type { PeftConfig } from './config/schema';
 import { AdapterStateError, NotMergeableError } from './errors';
-import type { InjectionContext } from './method';
+import type { ForwardTransform, InjectionContext } from './method';
 import { ModulesToSaveWrapper } from './modules-to-save';
 import type { LoadAdapterOptions, SaveAdapterOptions } from './peft-model-io';
 import { getPeftMethod } from './registry';
@@ -45,6 +46,11 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
   /** Every parameter an adapter brought (or, like trained biases, claimed), by adapter name. */
   private readonly adapterParameters = new Map<string, Set<Parameter>>();
   private active: string[] = [];
+  /** Forward transforms of input-side methods (prompt tuning, ...), by adapter name. */
+  private readonly transforms = new Map<string, ForwardTransform>();
+  /** Root-level modules of input-side methods, by collection name ('prompt_encoder'). */
+  private readonly rootCollections = new Map<string, ModuleDict>();
+  private adaptersDisabled = false;
   /** The base's trainable flags before wrapping, restored by unload(). */
   private readonly baseTrainable: Map<Parameter, boolean>;
   private unloaded = false;
@@ -84,7 +90,16 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
 
   forward(input: In): Out {
     this.assertUsable();
-    return this.holder.call(input);
+    let next = (value: unknown) => this.holder.call(value as In) as unknown;
+    if (!this.adaptersDisabled) {
+      for (const name of [...this.active].reverse()) {
+        const transform = this.transforms.get(name);
+        if (transform === undefined) continue;
+        const inner = next;
+        next = (value) => transform(value, inner);
+      }
+    }
+    return next(input) as Out;
   }
 
   // ---- adding and removing ----------------------------------------------------
@@ -107,6 +122,8 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     const before = new Set(this.parameters());
     const claimed = new Set<Parameter>();
     const replaced: Array<[string, AnyModule]> = [];
+    const rootModules: Array<[ModuleDict, string]> = [];
+    let transform: ForwardTransform | undefined;
     const model = this.holder.model as unknown as AnyModule;
     const context: InjectionContext = {
       model,
@@ -118,6 +135,14 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
       claimParameter: (parameter) => {
         claimed.add(parameter);
       },
+      addRootModule: (collection, module) => {
+        const dict = this.rootCollection(collection);
+        dict.set(adapterName, module);
+        rootModules.push([dict, adapterName]);
+      },
+      setForwardTransform: (next) => {
+        transform = next;
+      },
     };
     try {
       method.inject(context);
@@ -125,8 +150,10 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     } catch (error) {
       for (const layer of this.adapterLayers()) layer.deleteAdapter(adapterName);
       for (const [path, original] of replaced.reverse()) model.setSubmodule(path, original);
+      for (const [dict, key] of rootModules) dict.delete(key)?.dispose();
       throw error;
     }
+    if (transform !== undefined) this.transforms.set(adapterName, transform);
     const added = this.parameters().filter((p) => !before.has(p) || claimed.has(p));
     this.adapterParameters.set(adapterName, new Set(added));
     this.configs.set(adapterName, config);
@@ -157,6 +184,15 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     }
   }
 
+  private rootCollection(name: string): ModuleDict {
+    let dict = this.rootCollections.get(name);
+    if (dict === undefined) {
+      dict = this.addModule(name, new ModuleDict());
+      this.rootCollections.set(name, dict);
+    }
+    return dict;
+  }
+
   /** Removes an adapter and frees its tensors. Layers left with no adapter give way to their base module. */
   deleteAdapter(adapterName: string): void {
     this.assertUsable();
@@ -166,6 +202,8 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     if (merged.length > 0) throw new AdapterStateError(`cannot delete adapter '${adapterName}' while it is merged; call unmergeAdapter() first`);
     for (const layer of layers) layer.deleteAdapter(adapterName);
     this.replaceEmptyLayers();
+    for (const dict of this.rootCollections.values()) dict.delete(adapterName)?.dispose();
+    this.transforms.delete(adapterName);
     const inTree = new Set(this.parameters());
     for (const parameter of this.adapterParameters.get(adapterName) ?? []) if (!inTree.has(parameter)) parameter.dispose();
     this.adapterParameters.delete(adapterName);
@@ -203,9 +241,12 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
   disableAdapters<T>(fn: () => T): T {
     this.assertUsable();
     const layers = this.adapterLayers();
+    const wasDisabled = this.adaptersDisabled;
     for (const layer of layers) layer.setAdaptersDisabled(true);
+    this.adaptersDisabled = true;
     const restore = () => {
       for (const layer of layers) layer.setAdaptersDisabled(false);
+      this.adaptersDisabled = wasDisabled;
     };
     let result: T;
     try {
@@ -240,6 +281,7 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     this.assertUsable();
     const names = adapterNames ? [...adapterNames] : this.activeAdapters;
     this.assertAdapters(names);
+    this.assertNoInputSideAdapters('mergeAdapter', names);
     const layers = this.adapterLayers().filter((layer) => names.some((name) => layer.hasAdapter(name)));
     const blocking = layers.filter((layer) => !layer.mergeable && !layer.canUnloadMerged);
     if (blocking.length > 0) throw new NotMergeableError(`${blocking[0].peftType} adapters cannot be merged into the base weights`);
@@ -260,6 +302,7 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
    */
   mergeAndUnload(options: MergeOptions = {}): Module<In, Out> {
     this.assertUsable();
+    this.assertNoInputSideAdapters('mergeAndUnload', this.active);
     const blocking = this.adapterLayers().filter((layer) => !layer.canUnloadMerged && layer.activeAdapters().length > 0);
     if (blocking.length > 0) {
       throw new NotMergeableError(
@@ -279,6 +322,8 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
   private finishUnload(merge: boolean): Module<In, Out> {
     const model = this.holder.model as unknown as AnyModule;
     for (const [path, layer] of this.adapterLayerPaths()) model.setSubmodule(path, layer.unloadModule(merge));
+    for (const dict of this.rootCollections.values()) for (const key of dict.keys()) dict.delete(key)?.dispose();
+    this.transforms.clear();
     const inTree = new Set(model.parameters());
     for (const parameters of this.adapterParameters.values()) {
       for (const parameter of parameters) if (!inTree.has(parameter)) parameter.dispose();
@@ -344,6 +389,15 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     const line = formatTrainableParameters(this);
     log(line);
     return line;
+  }
+
+  /** Adapters that change the inputs (forward transforms, root modules) have no weights to merge into. */
+  private assertNoInputSideAdapters(operation: string, names: readonly string[]): void {
+    const inputSide = names.filter((name) => this.transforms.has(name) || [...this.rootCollections.values()].some((d) => d.has(name)));
+    if (inputSide.length > 0) {
+      const type = this.configs.get(inputSide[0])!.peft_type;
+      throw new NotMergeableError(`${operation}: adapter '${inputSide[0]}' (${type}) changes the model's inputs and has no weights to merge into; use unload()`);
+    }
   }
 
   private assertAdapters(names: readonly string[]): void {

@@ -18,7 +18,10 @@ function afterInnerStep(name: string, w: { shape: number[]; values: number[] }, 
   };
 }
 
-const image = (shape: number[], seed: number) => tf.tensor(values(tf.util.sizeFromShape(shape), seed), shape) as tf.Tensor4D;
+function image(shape: number[], seed: number): tf.Tensor4D {
+  const t: tf.Tensor = tf.tensor(values(tf.util.sizeFromShape(shape), seed), shape);
+  return t as tf.Tensor4D;
+}
 
 const CASES: GradientCase[] = [
   afterInnerStep(

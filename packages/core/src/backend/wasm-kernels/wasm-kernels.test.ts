@@ -35,6 +35,11 @@ async function expectSameAsCpu(run: KernelRun, atol = 1e-4): Promise<void> {
 }
 
 const t = (shape: number[], seed: number) => ({ shape, values: values(tf.util.sizeFromShape(shape), seed) });
+/** A constant 4-D tensor from one of the specs above. */
+function const4d(spec: { shape: number[]; values: number[] }): tf.Tensor4D {
+  const c: tf.Tensor = tf.tensor(spec.values, spec.shape);
+  return c as tf.Tensor4D;
+}
 
 /** <dy, forward(e_j)> for every j: the exact backprop of `forward` along dy, computed on wasm. */
 async function adjoint(shape: number[], forward: (unit: tf.Tensor) => tf.Tensor, dy: number[]): Promise<number[]> {
@@ -113,7 +118,7 @@ describe('Conv2DBackpropFilter', () => {
     const x = t([1, 5, 4, 2], 5);
     const dy = values(2 * 2 * 3, 6);
     const run: KernelRun = { kernel: tf.Conv2DBackpropFilter, inputs: { x, dy: { shape: [1, 2, 2, 3], values: dy } }, attrs: { strides: 2, pad: 'valid', dataFormat: 'NHWC', filterShape: [2, 2, 2, 3] } };
-    const expected = await adjoint([2, 2, 2, 3], (w) => tf.conv2d(tf.tensor(x.values, x.shape) as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid'), dy);
+    const expected = await adjoint([2, 2, 2, 3], (w) => tf.conv2d(const4d(x), w as tf.Tensor4D, 2, 'valid'), dy);
     assertClose('Conv2DBackpropFilter vs adjoint', (await runOn('wasm', run)).values, expected, 1e-5, 1e-4);
   });
 });
@@ -146,12 +151,12 @@ describe('depthwise conv backprop', () => {
   const attrs = { strides: 1, pad: 'valid', dilations: 2 };
   test('filter gradient with dilation 2 equals the adjoint of depthwiseConv2d', async () => {
     const run: KernelRun = { kernel: tf.DepthwiseConv2dNativeBackpropFilter, inputs: { x, dy: { shape: [1, 4, 4, 4], values: dy } }, attrs: { ...attrs, filterShape: w.shape } };
-    const expected = await adjoint(w.shape, (f) => tf.depthwiseConv2d(tf.tensor(x.values, x.shape) as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid', 'NHWC', 2), dy);
+    const expected = await adjoint(w.shape, (f) => tf.depthwiseConv2d(const4d(x), f as tf.Tensor4D, 1, 'valid', 'NHWC', 2), dy);
     assertClose('filter gradient vs adjoint', (await runOn('wasm', run)).values, expected, 1e-5, 1e-4);
   });
   test('input gradient with dilation 2 equals the adjoint of depthwiseConv2d', async () => {
     const run: KernelRun = { kernel: tf.DepthwiseConv2dNativeBackpropInput, inputs: { dy: { shape: [1, 4, 4, 4], values: dy }, filter: w }, attrs: { ...attrs, inputShape: x.shape } };
-    const expected = await adjoint(x.shape, (u) => tf.depthwiseConv2d(u as tf.Tensor4D, tf.tensor(w.values, w.shape) as tf.Tensor4D, 1, 'valid', 'NHWC', 2), dy);
+    const expected = await adjoint(x.shape, (u) => tf.depthwiseConv2d(u as tf.Tensor4D, const4d(w), 1, 'valid', 'NHWC', 2), dy);
     assertClose('input gradient vs adjoint', (await runOn('wasm', run)).values, expected, 1e-5, 1e-4);
   });
 });
