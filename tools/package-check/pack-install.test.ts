@@ -5,7 +5,7 @@
  * Also runs publint and "are the types wrong" on each tarball.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -28,6 +28,8 @@ const projectDir = path.join(workDir, 'project');
 const packages: PackageInfo[] = [];
 
 beforeAll(() => {
+  mkdirSync(tarballDir, { recursive: true });
+  mkdirSync(projectDir, { recursive: true });
   for (const folder of readdirSync(packagesDir)) {
     const dir = path.join(packagesDir, folder);
     const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
@@ -35,7 +37,6 @@ beforeAll(() => {
     const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tarballDir], dir));
     packages.push({ name: manifest.name, dir, tarball: path.join(tarballDir, packed.filename) });
   }
-  run('mkdir', ['-p', projectDir], workDir);
   writeFileSync(path.join(projectDir, 'package.json'), JSON.stringify({ name: 'fresh-user-project', private: true, version: '1.0.0' }));
   // Peers (tfjs-core, tfjs-layers) come from the registry as for any user; the
   // npm cache filled by `npm ci` makes this fast and offline-tolerant.

@@ -6,13 +6,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/register-gradients';
+import { useBackend } from '../src/backend';
 
 export const TEST_BACKENDS = ['cpu', 'wasm'] as const;
 export type TestBackend = (typeof TEST_BACKENDS)[number];
 
 export async function onBackend(name: TestBackend): Promise<void> {
-  await tf.setBackend(name);
-  await tf.ready();
+  // Through core's own entry point, so wasm gets the training kernels it lacks.
+  await useBackend(name);
   // The cpu backend prints a "install tfjs-node" banner on first use; tests don't need it.
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }
