@@ -4,10 +4,11 @@
  * the same variables. Goal: at most 1.05. Both are timed in one run,
  * interleaved, so machine noise hits both alike.
  *
- *   npx tsx packages/core/bench/module-overhead.ts [--backend wasm|cpu] [--rounds 30]
+ *   npm run build && npx tsx packages/core/bench/module-overhead.ts [--backend wasm|cpu] [--rounds 30]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Activation, Linear, Sequential, manualSeed, useBackend, type BackendName } from '../src/index';
+// The built package, as users get it: tfjs' gradient registration only works bundled.
+import { Activation, Linear, Sequential, manualSeed, useBackend, type BackendName } from '@peftjs/core';
 
 function argument(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
