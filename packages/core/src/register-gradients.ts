@@ -7,3 +7,8 @@
  * `tf.grad` fails with "gradient function not found for Sum".
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { registerGradients } from './backend/gradients';
+
+// Then ours, which replace tfjs' where they are wrong or missing for training
+// (see backend/gradients/index.ts); useBackend registers them too, idempotently.
+registerGradients();

@@ -57,16 +57,15 @@ const smoke = `
   const grad = tf.grad((t) => tf.sum(tf.gather(t, tf.tensor1d([1, 1], 'int32'))))(tf.tensor2d([1, 2, 3, 4], [2, 2]));
   console.log(JSON.stringify({ name: info.name, gpu, grad: Array.from(grad.dataSync()), hasRequire: typeof require }));
 `;
-const entries = {
-  esm: ['smoke.mjs', `import * as backend from './backend.mjs'; import * as tf from '@tensorflow/tfjs-core'; ${smoke}`],
-  cjs: ['smoke.cjs', `const backend = require('./backend.cjs'); const tf = require('@tensorflow/tfjs-core'); (async () => { ${smoke} })();`],
-} as const;
-
-/** Runs the smoke script in the app's folder, as an app runs next to its node_modules. */
-function run(dir: string, format: keyof typeof entries): Record<string, unknown> {
-  const [file, source] = entries[format];
+/** Runs `body` (with `backend` and `tf` in scope) in the app's folder, as an app runs next to its node_modules. */
+function run(dir: string, format: 'esm' | 'cjs', body = smoke): Record<string, unknown> {
+  const [file, source] =
+    format === 'esm'
+      ? ['main.mjs', `import * as backend from './backend.mjs'; import * as tf from '@tensorflow/tfjs-core'; ${body}`]
+      : ['main.cjs', `const backend = require('./backend.cjs'); const tf = require('@tensorflow/tfjs-core'); (async () => { ${body} })();`];
   writeFileSync(join(dir, file), source);
-  const out = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // The timeout also catches a process that does not exit once its work is done.
+  const out = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
   return JSON.parse(out.trim().split('\n').pop() as string);
 }
 
@@ -76,16 +75,11 @@ const threaded = `
   const info = await backend.useBackend('wasm', { wasmThreads: 2 });
   const product = tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6, 7, 8], [2, 2]));
   console.log(JSON.stringify({ threads: info.threads, product: Array.from(product.dataSync()) }));
-  tf.removeBackend('wasm');
 `;
 
 describe.each(['esm', 'cjs'] as const)('the %s build', (format) => {
-  test('starts wasm with two threads in plain Node', () => {
-    const dir = makeApp(false);
-    const [file, source] = entries[format];
-    writeFileSync(join(dir, file), source.replace(smoke, threaded));
-    const out = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect(JSON.parse(out.trim().split('\n').pop() as string)).toEqual({ threads: 2, product: [19, 22, 43, 50] });
+  test('starts wasm with two threads in plain Node, and the process still exits by itself', () => {
+    expect(run(makeApp(false), format, threaded)).toEqual({ threads: 2, product: [19, 22, 43, 50] });
   });
   test('without the node backends: auto takes wasm, asking for one names its package, training works', () => {
     const result = run(makeApp(false), format);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { InvalidArgumentError, PeftError } from '../errors';
 import { BackendNotInstalledError, UnknownBackendError } from './errors';
+import { TRAINING_GRADIENTS } from './gradients';
 import { backendInfo, useBackend } from './use-backend';
 
 const silenceCpuBanner = () => ((tf.backend() as unknown as { firstUse?: boolean }).firstUse = false);
@@ -17,7 +18,8 @@ test('backendInfo before any backend runs is a typed error', () => {
 
 test('registerTrainingSupport: false leaves tfjs as shipped', async () => {
   await useBackend('cpu', { registerTrainingSupport: false });
-  expect(tf.getGradient(tf.Sum)).toBeUndefined();
+  expect(TRAINING_GRADIENTS.filter((g) => tf.getGradient(g.kernelName) === g)).toEqual([]);
+  expect(tf.getKernel(tf.UnsortedSegmentSum, 'wasm')).toBeUndefined();
 });
 
 test('auto picks wasm when the node backends are not installed, and reports it', async () => {

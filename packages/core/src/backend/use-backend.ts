@@ -28,7 +28,6 @@ const MAX_WASM_THREADS = 8; // the size of the worker pool tfjs's emscripten bui
 export async function useBackend(name: BackendName = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
   if (!(BACKEND_NAMES as readonly string[]).includes(name)) throw new UnknownBackendError(String(name), BACKEND_NAMES);
   validateOptions(options);
-  if (options.registerTrainingSupport !== false) registerGradients();
   if (name !== 'auto') return start(BACKEND_CANDIDATES.find((c) => c.name === name) as BackendCandidate, options);
 
   const failures: string[] = [];
@@ -53,7 +52,7 @@ export function backendInfo(): BackendInfo {
   if (candidate == null) {
     throw new PeftError(
       'UNSUPPORTED_BACKEND',
-      `the active tfjs backend '${tfjsBackend}' is not one peftjs manages: expected one of ${BACKEND_CANDIDATES.map((c) => `'${c.tfjsBackend}'`).join(', ')}`,
+      `the active tfjs backend '${tfjsBackend}' is not one peftjs manages: expected one of ${[...new Set(BACKEND_CANDIDATES.map((c) => `'${c.tfjsBackend}'`))].join(', ')}`,
     );
   }
   const wasm = candidate.name === 'wasm' ? (tf.backend() as BackendWasm).wasm : null;
@@ -86,7 +85,12 @@ async function start(candidate: BackendCandidate, options: UseBackendOptions): P
   }
   // tfjs reports a failed start by returning false (and a console warning), not by throwing.
   if (!ok) throw new BackendInitError(candidate.name, `tf.setBackend('${candidate.tfjsBackend}') returned false; see the warning tfjs printed`);
-  if (candidate.name === 'wasm' && options.registerTrainingSupport !== false) registerWasmTrainingKernels();
+  if (options.registerTrainingSupport !== false) {
+    // After loading: @tensorflow/tfjs-node brings @tensorflow/tfjs, which registers
+    // tfjs-core's gradients as it loads; ours must replace those, not the reverse.
+    registerGradients();
+    if (candidate.name === 'wasm') registerWasmTrainingKernels();
+  }
   started = candidate;
   return backendInfo();
 }

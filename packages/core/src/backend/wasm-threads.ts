@@ -1,38 +1,45 @@
 /**
  * Multi-threaded wasm in Node: opt-in (`useBackend('wasm', { wasmThreads: n })`).
  *
- * What stops it in @tensorflow/tfjs-backend-wasm 4.22, and what this file does:
+ * FINDING. tfjs-backend-wasm 4.22 ships a working pthreads build
+ * (tfjs-backend-wasm-threaded-simd.wasm) whose emscripten glue supports Node's
+ * worker_threads, but five things keep it off or broken in Node. Paths are in
+ * node_modules/@tensorflow/tfjs-backend-wasm; "node.js" is dist/tf-backend-wasm.node.js.
  *
- * 1. dist/flags_wasm.js (flag WASM_HAS_MULTITHREAD_SUPPORT, ~line 48) returns
- *    false whenever IS_NODE ("Enable node support once this is resolved:
- *    tensorflow/tfjs#3830"), so Node always gets the single-threaded SIMD
- *    binary. We set the flag to true before the backend starts.
- * 2. dist/backend_wasm.js init(), `locateFile`: the pthread worker script is
- *    handed to emscripten as `URL.createObjectURL(new Blob(...))`, and the main
- *    script as a Blob (`mainScriptUrlOrBlob`). Emscripten's Node path does
- *    `new Worker(url)` with worker_threads, which only takes a file path or a
- *    file:/data: URL, so it throws; inside the worker, `importScripts(blobUrl)`
- *    is `fs.readFileSync(blobUrl)`, which fails too. Emscripten looks `Worker`
- *    up on globalThis (the glue assigns `global.Worker = worker_threads.Worker`,
- *    tf-backend-wasm.node.js line ~7741), so while the backend starts we put
- *    an accessor there that keeps that assignment out and answers with a
- *    worker_threads.Worker subclass: it runs the worker source
- *    (wasm-out/tfjs-backend-wasm-threaded-simd.worker.js) with `eval: true`,
- *    and rewrites the 'load' message to name the real glue file
- *    (wasm-out/tfjs-backend-wasm-threaded-simd.js) instead of the Blob.
- * 3. The C++ side (src/cc/backend.cc, init_with_threads_count) caps threads at
- *    emscripten_num_logical_cores() / 2, i.e. os.cpus().length / 2 in Node
- *    (hyperthreads assumed), so a 2-core machine gets 1 thread whatever
- *    setThreadsCount says. That value is read once, while the module's static
- *    constructors run, so during start-up we make os.cpus() report at least
- *    2 * threads entries.
+ * 1. It is never chosen: dist/flags_wasm.js:44 (node.js:7633) makes the flag
+ *    WASM_HAS_MULTITHREAD_SUPPORT false whenever IS_NODE ("Enable node support
+ *    once this is resolved: tensorflow/tfjs#3830"). We set the flag to true.
+ * 2. Its workers cannot start: init() in dist/backend_wasm.js:243 (node.js:9324)
+ *    hands emscripten the worker script as URL.createObjectURL(new Blob(...)),
+ *    and the main script as a Blob (backend_wasm.js:282, node.js:9363).
+ *    Emscripten's Node path does `new Worker(blobUrl)` with worker_threads, which
+ *    takes only a path or a file:/data: URL, so it throws; inside a worker,
+ *    importScripts(blobUrl) is fs.readFileSync(blobUrl), which fails too.
+ *    Emscripten reads `Worker` from globalThis (the glue sets it at node.js:7741),
+ *    so while the backend starts we put an accessor there that ignores that
+ *    assignment and answers with PThreadWorker below: it evals the worker source
+ *    (wasm-out/tfjs-backend-wasm-threaded-simd.worker.js) and rewrites the 'load'
+ *    message to name the glue file (wasm-out/tfjs-backend-wasm-threaded-simd.js).
+ * 3. It would use one thread anyway: the C++ init_with_threads_count caps the
+ *    count at emscripten_num_logical_cores() / 2 (hyperthreads assumed), which in
+ *    Node is os.cpus().length / 2 (node.js:8235): 1 on a 2-core machine, whatever
+ *    setThreadsCount says. The value is read once, by a static constructor while
+ *    the module starts, so during start-up os.cpus() reports 2 * threads entries.
+ * 4. Workers inherit the app's execArgv; under a loader (tsx) the eval'd worker is
+ *    not plain CJS and never reports 'loaded', so start-up hangs. We pass execArgv: [].
+ * 5. The process never exits: emscripten ref()s a worker while it runs a pthread
+ *    (node.js:8005) and XNNPACK's pool threads never end. PThreadWorker.ref() unrefs.
  *
- * Measured on the 2-core dev box (see bench/matmul.ts): matmul 512x512 went from
- * ~16-19 to ~31-33 GFLOP/s with 2 threads; results equal the cpu backend's to
- * float32 rounding. The emscripten pool (8 workers) is unref'd, so the process
- * still exits on its own; `tf.removeBackend('wasm')` terminates the workers.
- * Node only: browsers need cross-origin isolation for SharedArrayBuffer and tfjs
- * already enables threads there by itself.
+ * With these, it works and is correct: kernels give the cpu backend's results to
+ * float32 rounding (wasm-threads.test.ts, also in plain Node ESM and CJS builds in
+ * dual-build.test.ts). Throughput (bench/matmul.ts, 2-core box): with the second
+ * core idle, matmul 512/1024 went from ~16-21 to ~31-36 GFLOP/s; with both cores
+ * busy with other work it gains nothing (and loses at 256), which is why it stays
+ * opt-in with 1 thread as the default. Caveats: os.cpus is patched
+ * process-wide for the ~0.3 s start-up; a worker that throws makes emscripten
+ * rethrow on the main thread (it crashes the process, as in any emscripten app).
+ * Node only: browsers need cross-origin isolation for SharedArrayBuffer, and tfjs
+ * already turns threads on there by itself.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
@@ -66,13 +73,17 @@ export async function prepareWasmThreads(wasm: typeof WasmPackage, threads: numb
   const workerSource = workerModule.wasmWorkerContents ?? workerModule.default?.wasmWorkerContents;
   if (typeof workerSource !== 'string') throw new WasmThreadsUnavailableError(`${WORKER_MODULE} has no wasmWorkerContents`);
 
-  // The source is a template literal in which "\n" inside strings became real
-  // newlines; tfjs escapes them back the same way before making its Blob.
+  // Finding 2. The source is a template literal, so each "\n" written inside its
+  // strings became a real newline; tfjs escapes them back the same way for its Blob.
   const evalSource = workerSource.replace(/\n/g, '\\n');
   class PThreadWorker extends workerThreads.Worker {
     constructor() {
-      // execArgv: [] so that loaders the app runs under (tsx, ts-node) stay out of this plain-JS worker.
-      super(evalSource, { eval: true, execArgv: [] });
+      super(evalSource, { eval: true, execArgv: [] }); // finding 4
+    }
+    // Finding 5. A tfjs op runs on (and blocks) the main thread until its workers are
+    // done, so an idle event loop means no work in flight: workers need not keep the process alive.
+    override ref(): void {
+      this.unref();
     }
     override postMessage(message: unknown, transferList?: readonly NodeWorkerThreads.TransferListItem[]): void {
       const m = message as { cmd?: string } | null;
@@ -81,15 +92,15 @@ export async function prepareWasmThreads(wasm: typeof WasmPackage, threads: numb
   }
 
   const restoreWorker = overrideGlobal('Worker', PThreadWorker);
+  // Finding 3. The glue calls require("os").cpus(), so patch it on the module object.
   const realCpus = os.cpus;
   const minimumCpus = 2 * threads;
-  // The cap reads os.cpus() through the module object, so patch it there.
   (os as { cpus: typeof os.cpus }).cpus = () => {
     const cpus = realCpus();
     while (cpus.length < minimumCpus) cpus.push(cpus[0]);
     return cpus;
   };
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true); // finding 1
   wasm.setThreadsCount(threads);
   return () => {
     (os as { cpus: typeof os.cpus }).cpus = realCpus;

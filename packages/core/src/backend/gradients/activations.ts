@@ -61,11 +61,13 @@ export const activationGradients: tf.GradConfig[] = [
     },
   },
   {
-    // dx = y * (dy - sum(dy * y)) along the softmax axis.
+    // dx = y * (dy - sum(dy * y)) along the softmax axis, with y recomputed from
+    // the logits: a saved output would drop second-order terms (see elementwise.ts).
     kernelName: tf.Softmax,
-    outputsToSave: [true],
-    gradFunc: (dy, [y], attrs) => {
+    inputsToSave: ['logits'],
+    gradFunc: (dy, [logits], attrs) => {
       const { dim } = attrsOf<tf.SoftmaxAttrs>(attrs);
+      const y = tf.softmax(logits, dim);
       return { logits: () => tf.mul(y, tf.sub(one(dy), tf.sum(tf.mul(one(dy), y), dim, true))) };
     },
   },

@@ -87,13 +87,13 @@ export const arithmeticGradients: tf.GradConfig[] = [
     // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b ln a, taken as 0 where a <= 0 (ln undefined).
     kernelName: tf.Pow,
     inputsToSave: AB,
-    outputsToSave: [true],
-    gradFunc: (dy, [a, b, y]) => ({
+    // a^b is recomputed rather than saved, so second-order gradients keep its term.
+    gradFunc: (dy, [a, b]) => ({
       a: () => unbroadcast(tf.mul(one(dy), tf.mul(asFloat(b), tf.pow(asFloat(a), tf.sub(asFloat(b), tf.scalar(1))))), a.shape),
       b: () => {
         const positive = tf.greater(a, 0);
         const safeLog = tf.where(positive, tf.log(tf.where(positive, asFloat(a), tf.onesLike(asFloat(a)))), tf.zerosLike(asFloat(a)));
-        return unbroadcast(tf.mul(one(dy), tf.mul(asFloat(y), safeLog)), b.shape);
+        return unbroadcast(tf.mul(one(dy), tf.mul(tf.pow(asFloat(a), asFloat(b)), safeLog)), b.shape);
       },
     }),
   },

@@ -2,15 +2,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { one } from './util';
 
-type Derivative = (x: tf.Tensor, y: tf.Tensor) => tf.Tensor;
+type Derivative = (x: tf.Tensor) => tf.Tensor;
 
-/** dx = dy * f'(x); f' may use the input x and the output y. */
+/**
+ * dx = dy * f'(x), with f' computed from the input x, never from the saved
+ * output: tfjs' tape does not link a saved output back to the input, so a
+ * derivative written in terms of y = f(x) (tanh' = 1 - y², exp' = y) loses its
+ * own derivative, and second-order gradients (MAML) silently drop that term.
+ */
 function unary(kernelName: string, derivative: Derivative): tf.GradConfig {
   return {
     kernelName,
     inputsToSave: ['x'],
-    outputsToSave: [true],
-    gradFunc: (dy, [x, y]) => ({ x: () => tf.mul(one(dy), derivative(tf.cast(x, 'float32'), y)) }),
+    gradFunc: (dy, [x]) => ({ x: () => tf.mul(one(dy), derivative(tf.cast(x, 'float32'))) }),
   };
 }
 
@@ -20,7 +24,7 @@ const oneMinusSquare = (t: tf.Tensor) => tf.sub(c(1), tf.square(t));
 export const elementwiseGradients: tf.GradConfig[] = [
   { kernelName: tf.Neg, gradFunc: (dy) => ({ x: () => tf.neg(one(dy)) }) },
   unary(tf.Abs, (x) => tf.sign(x)),
-  unary(tf.Exp, (_x, y) => y),
+  unary(tf.Exp, (x) => tf.exp(x)),
   unary(tf.Expm1, (x) => tf.exp(x)),
   unary(tf.Log, (x) => tf.reciprocal(x)),
   unary(tf.Log1p, (x) => tf.reciprocal(tf.add(x, c(1)))),
@@ -29,8 +33,11 @@ export const elementwiseGradients: tf.GradConfig[] = [
   unary(tf.Square, (x) => tf.mul(x, c(2))),
   unary(tf.Reciprocal, (x) => tf.neg(tf.reciprocal(tf.square(x)))),
   unary(tf.Erf, (x) => tf.mul(c(2 / Math.sqrt(Math.PI)), tf.exp(tf.neg(tf.square(x))))),
-  unary(tf.Tanh, (_x, y) => oneMinusSquare(y)),
-  unary(tf.Sigmoid, (_x, y) => tf.mul(y, tf.sub(c(1), y))),
+  unary(tf.Tanh, (x) => oneMinusSquare(tf.tanh(x))),
+  unary(tf.Sigmoid, (x) => {
+    const s = tf.sigmoid(x);
+    return tf.mul(s, tf.sub(c(1), s));
+  }),
   unary(tf.Softplus, (x) => tf.sigmoid(x)),
   unary(tf.Sin, (x) => tf.cos(x)),
   unary(tf.Cos, (x) => tf.neg(tf.sin(x))),

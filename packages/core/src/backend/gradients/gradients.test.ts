@@ -6,24 +6,34 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { PeftError } from '../../errors';
+// Imports src/register-gradients.ts: tfjs-core's own gradients are registered first, as in the package.
 import { onBackend } from '../test-support/gradient-check';
 import { registerGradients, TRAINING_GRADIENTS } from './index';
 
-// Registered before ours, as @tensorflow/tfjs would: it must be kept.
-const theirSin: tf.GradConfig = { kernelName: tf.Sin, gradFunc: (dy) => ({ x: () => tf.mul(dy as tf.Tensor, tf.scalar(42)) }) };
-tf.registerGradient(theirSin);
+// tfjs-core's own definitions, straight from its files (the registry holds ours by now).
+import { batchMatMulGradConfig as tfjsMatMul } from '@tensorflow/tfjs-core/dist/gradients/BatchMatMul_grad';
+import { prodGradConfig as tfjsProd } from '@tensorflow/tfjs-core/dist/gradients/Prod_grad';
 
-test('tfjs-core alone registers no gradients (the reason this module exists)', () => {
-  expect(tf.getGradient(tf.Sum)).toBeUndefined();
+test('replace tfjs-core gradients at import for the kernels they define, keep the others, once', () => {
+  expect(new Set(TRAINING_GRADIENTS.map((g) => g.kernelName)).size).toBe(TRAINING_GRADIENTS.length);
+  for (const config of TRAINING_GRADIENTS) expect(tf.getGradient(config.kernelName)).toBe(config);
+  expect(tf.getGradient(tf.Prod)).toBe(tfjsProd);
+  expect(registerGradients()).toEqual([]);
 });
 
-test('registers every gradient once, keeping ones already registered', () => {
-  const added = registerGradients();
-  expect(added).not.toContain(tf.Sin);
-  expect(added).toHaveLength(TRAINING_GRADIENTS.length - 1);
-  expect(tf.getGradient(tf.Sin).gradFunc).toBe(theirSin.gradFunc);
-  expect(registerGradients()).toEqual([]);
-  expect(new Set(TRAINING_GRADIENTS.map((g) => g.kernelName)).size).toBe(TRAINING_GRADIENTS.length);
+test("tfjs-core's BatchMatMul gradient fails on a broadcast weight (why it is replaced)", async () => {
+  await onBackend('cpu');
+  const lossOfWeight = () => tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.matMul(tf.ones([2, 3, 4]), w)))(tf.ones([4, 2])).shape);
+  const ours = tf.getGradient(tf.BatchMatMul);
+  tf.unregisterGradient(tf.BatchMatMul);
+  tf.registerGradient(tfjsMatMul);
+  try {
+    expect(lossOfWeight).toThrow(/does not match the shape of the input/);
+  } finally {
+    tf.unregisterGradient(tf.BatchMatMul);
+    tf.registerGradient(ours);
+  }
+  expect(lossOfWeight()).toEqual([4, 2]);
 });
 
 describe('refused with UNSUPPORTED_GRADIENT rather than computed wrong', () => {

@@ -1,16 +1,23 @@
 /**
- * Gradient definitions for tfjs-core kernels.
+ * Gradient definitions for tfjs-core kernels, written from the calculus against
+ * the public tfjs-core API, each built from differentiable ops so that gradients
+ * of gradients work (second-order MAML).
  *
- * Why peftjs registers gradients itself: tfjs-core 4.22 keeps its gradients in
- * `dist/register_all_gradients.js`, an unbundled ES module with extensionless
- * relative imports. Its Node bundle (`tf-core.node.js`, what `require` and Node
- * ESM load) does not contain them, Node cannot load that file (ERR_MODULE_NOT_FOUND
- * on './gradients/Abs_grad'), and jest cannot either (ESM in node_modules). Only the
- * `@tensorflow/tfjs` union package bundles them. With tfjs-core alone, `tf.grad`
- * of anything fails with "gradient function not found for Sum".
- *
- * These are written against the public tfjs-core API from the calculus, and each
- * is built from differentiable ops so gradients of gradients work (MAML).
+ * tfjs-core registers no gradients by itself; src/register-gradients.ts bundles
+ * tfjs-core's own set. Ours replace it for every kernel defined here, because
+ * testing that set on the model zoo against finite differences (training-ops
+ * and second-order tests) found it wrong or missing for training:
+ * - BatchMatMul: no sum over broadcast batch axes, so x[B, T, d] @ W[d, k] gives
+ *   W a [B, d, k] gradient and backprop throws (every transformer layer);
+ * - SquaredDifference: no sum over broadcast axes (throws);
+ * - Cumsum with axis 0: gradient of the wrong shape (throws);
+ * - MirrorPad: wrong values; AvgPool with 'same' padding: wrong border values
+ *   (the AvgPoolGrad kernels divide by the full window, see pooling.ts);
+ * - FusedBatchNorm: fails unless every statistic has the same size;
+ * - none at all for StridedSlice, GatherNd, ScatterNd, the comparison and
+ *   logical ops on a gradient path, and the backprop kernels' own gradients
+ *   (Conv2DBackpropFilter, DepthwiseConv2dNativeBackprop*, AvgPoolGrad).
+ * Kernels not defined here keep tfjs-core's gradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { activationGradients } from './activations';
@@ -42,17 +49,19 @@ export const TRAINING_GRADIENTS: readonly tf.GradConfig[] = [
 ];
 
 /**
- * Registers every gradient above that is not registered yet (so one registered
- * by `@tensorflow/tfjs`, when the app loads it, is kept). Idempotent.
- * Returns the kernel names it registered.
+ * Registers every gradient above, in place of any registered before (tfjs-core's,
+ * or @tensorflow/tfjs's when an app loads it). Idempotent. Returns the kernel
+ * names it (re)registered.
  */
 export function registerGradients(): string[] {
-  const added: string[] = [];
+  const changed: string[] = [];
   for (const config of TRAINING_GRADIENTS) {
-    if (tf.getGradient(config.kernelName) == null) {
-      tf.registerGradient(config);
-      added.push(config.kernelName);
-    }
+    const current = tf.getGradient(config.kernelName);
+    if (current === config) continue;
+    // Unregister first: registerGradient warns when it overwrites (in DEBUG mode).
+    if (current != null) tf.unregisterGradient(config.kernelName);
+    tf.registerGradient(config);
+    changed.push(config.kernelName);
   }
-  return added;
+  return changed;
 }

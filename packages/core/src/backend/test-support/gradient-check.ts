@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+// As @peftjs/core ships: tfjs-core's own gradients first (src/index.ts imports this), ours after.
+import '../../register-gradients';
 import { registerGradients } from '../gradients';
 import { registerWasmTrainingKernels } from '../wasm-kernels';
 
