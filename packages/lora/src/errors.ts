@@ -1,0 +1,19 @@
+/** LoRA's typed errors; everything else uses core's (InvalidArgumentError, NotFoundError, ShapeMismatchError, ...). */
+import { PeftError } from '@peftjs/core';
+
+/** A target module of a type LoRA cannot adapt. */
+export class UnsupportedLayerError extends PeftError {
+  constructor(
+    readonly path: string,
+    readonly layerType: string,
+  ) {
+    super('UNSUPPORTED_LAYER', `LORA: target module '${path}' is a ${layerType}; LoRA adapts Linear, GPT-2's Conv1D, Embedding and Conv2D layers`);
+  }
+}
+
+/** A safe merge found NaN or infinite values; nothing was changed. */
+export class NonFiniteMergeError extends PeftError {
+  constructor(readonly adapterName: string) {
+    super('NON_FINITE_MERGE', `merging adapter '${adapterName}' gives NaN or infinite weights (the adapter seems broken); the weights were left unchanged`);
+  }
+}

@@ -1,0 +1,28 @@
+// @peftjs/lora: the public API, named explicitly. Importing the package registers 'LORA' with core.
+import { registerLora } from './register';
+
+export { registerLora, loraMethod } from './register';
+export { LORA, loraConfigSchema, rankAndAlpha, type LoraConfig, type LoraInitName } from './config';
+export { UnsupportedLayerError, NonFiniteMergeError } from './errors';
+export { LoraLayer, isLoraLayer, type LoraAdapterOptions, type LoraAdapterSettings } from './layer/lora-layer';
+export { LoraLinear, type LinearBase } from './layer/linear';
+export { LoraEmbedding } from './layer/embedding';
+export { LoraConv2d } from './layer/conv2d';
+export { DoraMagnitude } from './variants/dora';
+export type { ScalingRule } from './variants/rslora';
+export type { LoraVariant, MergedWeight } from './variants/variant';
+export { initScheme, type LoraInitScheme, type InitTarget, type InitialFactors } from './init';
+export {
+  withAdapterNames,
+  currentMixedBatch,
+  BASE_ADAPTER_NAME,
+  type MixedBatch,
+  type MixedBatchOptions,
+  type MixedBatchStrategy,
+} from './mixed-batch/context';
+export { GATHER_MIN_ADAPTERS } from './mixed-batch/choose';
+export { forwardMixedBatch } from './mixed-batch/peft-model';
+export { addWeightedAdapter, COMBINATIONS, type Combination, type AddWeightedAdapterOptions } from './combine/add-weighted-adapter';
+export type { SignMethod } from './combine/merge-utils';
+
+registerLora();

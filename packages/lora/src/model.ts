@@ -1,0 +1,162 @@
+/**
+ * How LoRA puts itself into a model for one adapter (peft's `LoraModel`):
+ * find the targets, wrap each in a LoRA layer or add the adapter to the LoRA
+ * layer already there, make the chosen base biases the adapter's, and keep a
+ * trainable copy of classification heads for classification tasks.
+ *
+ * Everything is checked before the first change, because PiSSA and OLoRA
+ * rewrite base weights, which core's rollback of a failed injection cannot undo.
+ */
+import {
+  InvalidArgumentError,
+  ModulesToSaveWrapper,
+  NotFoundError,
+  adaptableModules,
+  closestNames,
+  findTargetModules,
+  isAdapterLayer,
+  matchesModuleKey,
+  type AnyModule,
+  type InjectionContext,
+  type Parameter,
+} from '@peftjs/core';
+import { LORA, rankAndAlpha, type LoraConfig } from './config';
+import { UnsupportedLayerError } from './errors';
+import { initScheme, type LoraInitScheme } from './init';
+import { assertSupported, createLoraLayer, isEmbeddingLayer, isLinearLayer } from './layer/dispatch';
+import { LoraLinear } from './layer/linear';
+import { isLoraLayer, type LoraLayer } from './layer/lora-layer';
+import { warn } from './util/warn';
+
+/**
+ * peft's classification heads per task type: they are new and trained with
+ * the adapter, so peft saves them whole (as modules_to_save) without the config
+ * listing them. The GPT-2 fixture's `score.weight` is such a head.
+ */
+const TASK_HEADS: Readonly<Record<string, readonly string[]>> = {
+  SEQ_CLS: ['classifier', 'score'],
+  TOKEN_CLS: ['classifier', 'score'],
+  QUESTION_ANS: ['qa_outputs'],
+};
+
+/** Heads never adapted by 'all-linear' (peft excludes the output layer). */
+const OUTPUT_HEADS = ['lm_head', 'score', 'classifier', 'qa_outputs'];
+
+/** peft's default target_modules for architectures it knows, by model class name. */
+const DEFAULT_TARGETS: Array<[RegExp, string[]]> = [
+  [/^GPT2/, ['c_attn']],
+  [/^Bert/, ['query', 'value']],
+];
+
+export function injectLora(context: InjectionContext<LoraConfig>): void {
+  const { model, adapterName, config } = context;
+  checkSingleBiasAdapter(model, config);
+  config.target_modules ??= defaultTargets(model);
+  const paths = findTargetModules(model, config, { method: LORA, allLinear: (module, path) => isLinearLayer(module) && !isOutputHead(model, module, path) });
+  const init = initScheme(config.init_lora_weights);
+  const targets = paths.map((path) => planTarget(model.getSubmodule(path), path, config, init));
+  checkModulesToSave(model, config);
+  warnAboutLayout(targets, config);
+
+  for (const { path, layer, created, r, alpha } of targets) {
+    if (created) context.replaceModule(path, layer as unknown as AnyModule);
+    layer.addAdapter(adapterName, {
+      r,
+      alpha,
+      dropout: config.lora_dropout,
+      useRslora: config.use_rslora,
+      useDora: config.use_dora,
+      loraBias: config.lora_bias ?? false,
+      init,
+    });
+  }
+  const adapted = targets.map((target) => target.layer);
+  for (const bias of trainedBiases(model, config, adapted)) context.claimParameter(bias);
+  keepTaskHeads(context);
+}
+
+function defaultTargets(model: AnyModule): string[] {
+  const name = model.constructor.name;
+  const known = DEFAULT_TARGETS.find(([pattern]) => pattern.test(name));
+  if (known === undefined) throw new NotFoundError(`${LORA}: target_modules is not set and peftjs knows no default for a ${name}; name the modules to adapt`);
+  return [...known[1]];
+}
+
+function isOutputHead(model: AnyModule, module: AnyModule, path: string): boolean {
+  const output = (model as { getOutputEmbeddings?: () => unknown }).getOutputEmbeddings?.();
+  return module === output || OUTPUT_HEADS.includes(path);
+}
+
+interface Target {
+  readonly path: string;
+  readonly layer: LoraLayer;
+  /** A new layer that must replace the module at `path`; otherwise the LoRA layer already there. */
+  readonly created: boolean;
+  readonly r: number;
+  readonly alpha: number;
+}
+
+/** The layer that will hold the adapter at `path`, after every check that can fail. Changes nothing. */
+function planTarget(module: AnyModule, path: string, config: LoraConfig, init: LoraInitScheme): Target {
+  if (isAdapterLayer(module) && !isLoraLayer(module)) throw new UnsupportedLayerError(path, `${module.constructor.name} (another method's layer)`);
+  const base = isLoraLayer(module) ? (module.baseLayer as unknown as AnyModule) : module;
+  assertSupported(base, path);
+  if (config.lora_bias && isEmbeddingLayer(base)) throw new InvalidArgumentError(`${LORA}: lora_bias is not supported for Embedding layers ('${path}')`);
+  const layer = isLoraLayer(module) ? module : createLoraLayer(module, path);
+  const { r, alpha } = rankAndAlpha(config, path);
+  layer.assertInitFits(init, r, `'${path}'`);
+  return { path, layer, created: !isLoraLayer(module), r, alpha };
+}
+
+/** peft corrects a fan_in_fan_out that does not fit the layer type, with a warning; so do we, once per adapter. */
+function warnAboutLayout(targets: readonly Target[], config: LoraConfig): void {
+  const misfits = targets.filter(({ layer }) => layer instanceof LoraLinear && layer.fanInFanOut !== config.fan_in_fan_out).map(({ path }) => `'${path}'`);
+  if (misfits.length === 0) return;
+  const layout = config.fan_in_fan_out ? 'Linear layers (weight [out, in])' : "Conv1D layers (weight [in, out], GPT-2's layout)";
+  warn(`${LORA}: fan_in_fan_out is ${config.fan_in_fan_out} but ${misfits.join(', ')} are ${layout}; using ${!config.fan_in_fan_out} for them, as peft does`);
+}
+
+/** peft allows one adapter with trained biases: several would train the same base biases. */
+function checkSingleBiasAdapter(model: AnyModule, config: LoraConfig): void {
+  if (config.bias === 'none') return;
+  const others = model.namedModules().some(([, module]) => isLoraLayer(module) && module.adapterNames().length > 0);
+  if (others) throw new InvalidArgumentError(`${LORA}: only one adapter may train biases (bias '${config.bias}'); when using several adapters, set bias to 'none'`);
+}
+
+/** Core checks modules_to_save after injection; checking here too keeps base weights untouched on a bad key. */
+function checkModulesToSave(model: AnyModule, config: LoraConfig): void {
+  const paths = adaptableModules(model).map(([path]) => path);
+  for (const key of config.modules_to_save ?? []) {
+    if (!paths.some((path) => matchesModuleKey([key], path))) throw new NotFoundError(`modules_to_save: '${key}' matches no module`, closestNames(key, paths));
+  }
+}
+
+/** `bias: 'all'` trains every base bias; `'lora_only'` those of the layers this adapter adapts. */
+function trainedBiases(model: AnyModule, config: LoraConfig, adapted: readonly LoraLayer[]): Parameter[] {
+  if (config.bias === 'lora_only') return adapted.flatMap((layer) => (layer.baseBias ? [layer.baseBias] : []));
+  if (config.bias === 'all') {
+    return model
+      .namedParameters()
+      .filter(([path]) => /(^|\.)bias$/.test(path) && !/\.(lora_[^.]*|modules_to_save)\./.test(path))
+      .map(([, parameter]) => parameter);
+  }
+  return [];
+}
+
+function keepTaskHeads(context: InjectionContext<LoraConfig>): void {
+  const { model, adapterName, config } = context;
+  const listed = config.modules_to_save ?? [];
+  for (const head of TASK_HEADS[config.task_type ?? ''] ?? []) {
+    if (listed.includes(head)) continue; // core keeps it
+    for (const [path, module] of adaptableModules(model)) {
+      if (!matchesModuleKey([head], path)) continue;
+      if (module instanceof ModulesToSaveWrapper) {
+        if (!module.hasAdapter(adapterName)) module.addCopy(adapterName);
+      } else if (!isAdapterLayer(module)) {
+        const wrapper = new ModulesToSaveWrapper(module);
+        wrapper.addCopy(adapterName);
+        context.replaceModule(path, wrapper as unknown as AnyModule);
+      }
+    }
+  }
+}

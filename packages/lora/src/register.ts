@@ -1,0 +1,33 @@
+/**
+ * LoRA as a core PEFT method (peft's `register_peft_method`): its type, config
+ * schema, tensor prefix, injection, and the one file name that does not follow
+ * core's generic rule.
+ */
+import { PEFT_MODEL_PREFIX, registerPeftMethod, type PeftMethod } from '@peftjs/core';
+import { LORA, loraConfigSchema, type LoraConfig } from './config';
+import { injectLora } from './model';
+
+/**
+ * peft keeps DoRA's magnitude as `lora_magnitude_vector.<adapter>.weight` in
+ * memory but writes `lora_magnitude_vector` in files (the key it had before the
+ * magnitude became a module); the generic rule would keep `.weight`.
+ */
+function doraMagnitudeFileName(relativePath: string, adapterName: string): string | undefined {
+  const suffix = `.lora_magnitude_vector.${adapterName}.weight`;
+  if (!relativePath.endsWith(suffix)) return undefined;
+  return `${PEFT_MODEL_PREFIX}${relativePath.slice(0, -suffix.length)}.lora_magnitude_vector`;
+}
+
+export const loraMethod: PeftMethod<LoraConfig> = {
+  peftType: LORA,
+  schema: loraConfigSchema,
+  tensorKeyPrefixes: ['lora_'],
+  mergeable: true,
+  inject: injectLora,
+  fileName: doraMagnitudeFileName,
+};
+
+/** Registers LoRA with core. Importing @peftjs/lora does this; calling it again is harmless. */
+export function registerLora(): void {
+  registerPeftMethod(loraMethod);
+}
