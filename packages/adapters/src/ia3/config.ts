@@ -1,0 +1,49 @@
+/**
+ * peft's IA3Config, key for key: target_modules, exclude_modules,
+ * feedforward_modules, fan_in_fan_out, init_ia3_weights, modules_to_save.
+ * Left unset, target and feed-forward modules take peft's defaults for the
+ * architecture (recognised by module names, see util/architecture.ts).
+ */
+import { InvalidArgumentError, defineConfigSchema, fields, type ConfigSchema, type PeftConfig } from '@peftjs/core';
+
+export const IA3 = 'IA3';
+
+const moduleSpec = () => fields.nullable(fields.union<string | string[]>('a regex or a list of module names', undefined, [fields.string(undefined), fields.stringList(undefined)]));
+
+export type IA3Config = PeftConfig & {
+  target_modules: string | string[] | null;
+  exclude_modules: string | string[] | null;
+  feedforward_modules: string | string[] | null;
+  fan_in_fan_out: boolean;
+  init_ia3_weights: boolean;
+  modules_to_save: string[] | null;
+};
+
+export const ia3ConfigSchema = defineConfigSchema(
+  IA3,
+  {
+    target_modules: moduleSpec(),
+    exclude_modules: moduleSpec(),
+    feedforward_modules: moduleSpec(),
+    fan_in_fan_out: fields.boolean(false),
+    init_ia3_weights: fields.boolean(true),
+    modules_to_save: fields.nullable(fields.stringList(undefined)),
+  },
+  (config) => {
+    const { target_modules: targets, feedforward_modules: feedForward } = config;
+    // peft's own check (IA3Config.__post_init__), for list forms.
+    if (Array.isArray(targets) && Array.isArray(feedForward)) {
+      const outside = feedForward.filter((key) => !targets.includes(key));
+      if (outside.length > 0) {
+        throw new InvalidArgumentError(`${IA3} config 'feedforward_modules': expected a subset of target_modules [${targets.join(', ')}], found [${outside.join(', ')}] outside it`);
+      }
+    }
+  },
+) as unknown as ConfigSchema<IA3Config>;
+
+/** peft's TRANSFORMERS_MODELS_TO_IA3_TARGET_MODULES_MAPPING / ..._FEEDFORWARD_MODULES_MAPPING, for the architectures we know. */
+export const IA3_DEFAULTS: Readonly<Record<'gpt2' | 'bert', { target: string[]; feedForward: string[] }>> = {
+  // GPT-2's c_attn projects q, k and v at once: peft scales all three outputs (the paper scales k and v only).
+  gpt2: { target: ['c_attn', 'mlp.c_proj'], feedForward: ['mlp.c_proj'] },
+  bert: { target: ['key', 'value', 'output.dense'], feedForward: ['output.dense'] },
+};

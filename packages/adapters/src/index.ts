@@ -1,0 +1,62 @@
+// @peftjs/adapters: the public API, named explicitly. Importing the package registers
+// BOTTLENECK, IA3 and ADAPTER_FUSION with core.
+import { registerAdapters } from './register';
+
+export { registerAdapters } from './register';
+export { CompositionError, PlacementError, type CompositionErrorReason } from './errors';
+
+// Bottleneck adapters.
+export {
+  BOTTLENECK,
+  BOTTLENECK_PRESETS,
+  ARCHITECTURES,
+  bottleneckConfigSchema,
+  type BottleneckConfig,
+  type BottleneckPresetName,
+  type ArchitectureName,
+} from './bottleneck/config';
+export { parsePlacementRules, type PlacementRule, type PlacementSource, type PlacementPosition } from './bottleneck/placement-rules';
+export { BottleneckLayer, isBottleneckLayer, type BottleneckAdapterOptions, type RecordedSide } from './bottleneck/layer';
+export { bottleneckMethod } from './bottleneck/method';
+
+// IA3.
+export { IA3, IA3_DEFAULTS, ia3ConfigSchema, type IA3Config } from './ia3/config';
+export { IA3Layer, isIA3Layer } from './ia3/layer';
+export { ia3Method } from './ia3/method';
+
+// AdapterFusion.
+export { ADAPTER_FUSION, fusionConfigSchema, type FusionConfig } from './fusion/config';
+export { fuseAdapterOutputs, type FusionProjections, type FusionResult } from './fusion/attention';
+export { fusionMethod } from './fusion/method';
+
+// Composition.
+export {
+  Stack,
+  Parallel,
+  BatchSplit,
+  Average,
+  Fuse,
+  adapterNamesOf,
+  fuseBlocksOf,
+  parallelChannels,
+  formatComposition,
+  type Composition,
+  type CompositionBlock,
+  type BlockType,
+  type StackBlock,
+  type ParallelBlock,
+  type BatchSplitBlock,
+  type AverageBlock,
+  type FuseBlock,
+  type BatchSplitOptions,
+  type AverageOptions,
+  type FuseOptions,
+} from './composition/blocks';
+export { ALLOWED_NESTING, validateComposition, type ChildKind } from './composition/nesting';
+export { parseComposition } from './composition/parse';
+export { runComposition, type LayerComposer, type RowSelector } from './composition/engine';
+export { setActive, activeComposition, addFusion, type SetActiveOptions, type AddFusionOptions } from './composition/activate';
+export { splitParallelOutput } from './composition/parallel-output';
+export { saveComposition, loadComposition, COMPOSITION_FILE, type LoadCompositionOptions } from './composition/files';
+
+registerAdapters();
