@@ -48,9 +48,16 @@ interface DepthwiseGeometry {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-const pickDepthwise = ({ strides, pad, dilations, dimRoundingMode }: DepthwiseGeometry) => ({ strides, pad, dilations, dimRoundingMode });
+// Callers such as tfjs-layers pass `dilations: null` (a default parameter does not
+// replace null), and the backprop kernels read it as a tuple: normalise to 1.
+const pickDepthwise = ({ strides, pad, dilations, dimRoundingMode }: DepthwiseGeometry) => ({
+  strides,
+  pad,
+  dilations: dilations ?? 1,
+  dimRoundingMode,
+});
 const depthwise = (x: tf.Tensor, w: tf.Tensor, a: DepthwiseGeometry) =>
-  tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, a.strides, a.pad as 'same', 'NHWC', a.dilations, a.dimRoundingMode);
+  tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, a.strides, a.pad as 'same', 'NHWC', a.dilations ?? 1, a.dimRoundingMode);
 const depthwiseInput = (dy: tf.Tensor, w: tf.Tensor, inputShape: number[], a: DepthwiseGeometry) =>
   runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: w }, { ...pickDepthwise(a), inputShape });
 const depthwiseFilter = (x: tf.Tensor, dy: tf.Tensor, filterShape: number[], a: DepthwiseGeometry) =>
