@@ -8,3 +8,4 @@ export { BackendInitError, BackendNotInstalledError, UnknownBackendError } from 
 export { WasmThreadsUnavailableError } from './wasm-threads';
 export { registerGradients } from './gradients';
 export { registerWasmTrainingKernels } from './wasm-kernels';
+export { matMul, transposeLastTwo } from './matmul';

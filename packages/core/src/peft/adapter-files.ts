@@ -7,9 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PeftError, ShapeMismatchError } from '../errors';
 import type { AdapterConfig } from '../io/peft/adapter-config';
 import { PEFT_MODEL_PREFIX, toPeftFileName } from '../io/peft/tensor-names';
+import type { AnyModule } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
 import { closestNames } from '../util/closest';
 import type { PeftConfig } from './config/schema';
+import { AdapterStateError } from './errors';
 import type { PeftModel } from './peft-model';
 import { getPeftMethod } from './registry';
 
@@ -18,39 +20,111 @@ export interface AdapterFileState {
   config: AdapterConfig;
   /** JSON pointers of config numbers written as floats (`/lora_dropout` -> `0.0`). */
   floatPaths: string[];
-  /** Live parameter values under peft's file names: do not dispose. */
+  /**
+   * The tensors under peft's file names: live parameter values (do not dispose
+   * them) and the tensors the method computes for files (PeftMethod.computedFileTensors).
+   */
   tensors: Record<string, tf.Tensor>;
+  /** Frees the computed tensors, leaving the parameters' values alone: call once written, or on failure. */
+  dispose(): void;
 }
 
-/** Which parameter each peft file name stands for, for one adapter. */
-export function adapterFileNames(model: PeftModel<never, unknown>, adapterName: string): Map<string, [string, Parameter]> {
+interface FileNaming {
+  /** Which parameter each peft file name stands for. */
+  named: Map<string, [string, Parameter]>;
+  /** Paths of the parameters the method does not write as is (file name null). */
+  unwritten: string[];
+}
+
+function fileNaming(model: PeftModel<never, unknown>, adapterName: string): FileNaming {
   const config = model.peftConfig[adapterName];
   const method = getPeftMethod(config.peft_type);
-  const byFileName = new Map<string, [string, Parameter]>();
+  const named = new Map<string, [string, Parameter]>();
+  const unwritten: string[] = [];
   for (const [path, parameter] of model.adapterState(adapterName)) {
     // Paths in the PeftModel start with peft's own prefix; toPeftFileName takes them relative to the base model.
     const relative = path.startsWith(PEFT_MODEL_PREFIX) ? path.slice(PEFT_MODEL_PREFIX.length) : undefined;
+    // Not `??`: null (not written as is) is the method's answer, undefined asks for the generic rule.
+    const own = method.fileName?.(relative ?? path, adapterName, model as unknown as AnyModule);
     const fileName =
-      method.fileName?.(relative ?? path, adapterName) ??
-      (relative === undefined
-        ? undefined
-        : toPeftFileName(relative, { adapterName, tensorKeyPrefixes: method.tensorKeyPrefixes, modulesToSave: config.modules_to_save ?? [] }));
+      own !== undefined
+        ? own
+        : relative === undefined
+          ? undefined
+          : toPeftFileName(relative, { adapterName, tensorKeyPrefixes: method.tensorKeyPrefixes, modulesToSave: config.modules_to_save ?? [] });
+    if (fileName === null) {
+      unwritten.push(path);
+      continue;
+    }
     if (fileName === undefined) {
       throw new PeftError('UNNAMED_TENSOR', `${config.peft_type}: no peft file name for parameter '${path}' (the method must name tensors outside the base model)`);
     }
-    byFileName.set(fileName, [path, parameter]);
+    named.set(fileName, [path, parameter]);
   }
-  return byFileName;
+  return { named, unwritten };
 }
 
+/**
+ * Which parameter each peft file name stands for, for one adapter. Parameters
+ * the method does not write as is (PeftMethod.fileName null) are left out.
+ */
+export function adapterFileNames(model: PeftModel<never, unknown>, adapterName: string): Map<string, [string, Parameter]> {
+  return fileNaming(model, adapterName).named;
+}
+
+/** The tensors core owns among what computedFileTensors returned (never a variable, which is a parameter's value). */
+function owned(tensors: Record<string, unknown>): tf.Tensor[] {
+  return Object.values(tensors).filter((t): t is tf.Tensor => t instanceof tf.Tensor && !(t instanceof tf.Variable));
+}
+
+/**
+ * The method's computed file tensors, checked: new tensors, under names no
+ * parameter takes. The caller disposes them; on a throw nothing is left.
+ */
+function computeFileTensors(model: PeftModel<never, unknown>, adapterName: string, named: FileNaming['named']): Record<string, tf.Tensor> {
+  const peftType = model.peftConfig[adapterName].peft_type;
+  const method = getPeftMethod(peftType);
+  if (method.computedFileTensors === undefined) return {};
+  const computed = method.computedFileTensors(model as unknown as AnyModule, adapterName);
+  try {
+    for (const [name, tensor] of Object.entries(computed as Record<string, unknown>)) {
+      if (!(tensor instanceof tf.Tensor) || tensor instanceof tf.Variable || tensor.isDisposed) {
+        const found = tensor instanceof tf.Variable ? 'a variable (a parameter\'s value)' : tensor instanceof tf.Tensor ? 'a disposed tensor' : typeof tensor;
+        throw new PeftError('COMPUTED_FILE_TENSOR', `${peftType} adapter '${adapterName}': computedFileTensors must return new tensors, found ${found} for '${name}'`);
+      }
+      const holder = named.get(name);
+      if (holder !== undefined) {
+        throw new PeftError(
+          'FILE_NAME_COLLISION',
+          `${peftType} adapter '${adapterName}': computed file tensor '${name}' has the file name of parameter '${holder[0]}'; ` +
+            'a file name stands for one tensor (name the parameter null in fileName if the computed value replaces it)',
+        );
+      }
+    }
+  } catch (error) {
+    tf.dispose(owned(computed));
+    throw error;
+  }
+  return computed;
+}
+
+/**
+ * An adapter's files: its parameters under peft's names plus what the method
+ * computes for files (PeftMethod.computedFileTensors). The model is not
+ * changed. Call `dispose()` on the result once written.
+ */
 export function adapterFileState(model: PeftModel<never, unknown>, adapterName: string): AdapterFileState {
   const config = model.peftConfig[adapterName];
   const schema = getPeftMethod(config.peft_type).schema;
   const floatPaths = Object.entries(config)
     .filter(([key, value]) => typeof value === 'number' && schema.fields[key]?.isFloat)
     .map(([key]) => `/${key}`);
-  const tensors = Object.fromEntries([...adapterFileNames(model, adapterName)].map(([fileName, [, p]]) => [fileName, p.variable as tf.Tensor]));
-  return { config: { ...toJsonConfig(config), inference_mode: true }, floatPaths, tensors };
+  const jsonConfig = { ...toJsonConfig(config), inference_mode: true };
+  const { named } = fileNaming(model, adapterName);
+  const computed = computeFileTensors(model, adapterName, named);
+  const tensors: Record<string, tf.Tensor> = Object.fromEntries([...named].map(([fileName, [, p]]) => [fileName, p.variable as tf.Tensor]));
+  Object.assign(tensors, computed);
+  return { config: jsonConfig, floatPaths, tensors, dispose: () => tf.dispose(Object.values(computed)) };
 }
 
 function toJsonConfig(config: PeftConfig): AdapterConfig {
@@ -60,13 +134,16 @@ function toJsonConfig(config: PeftConfig): AdapterConfig {
 
 /**
  * Copies file tensors into an adapter's parameters. Every tensor must name a
- * parameter of the adapter with the same shape, and every parameter must be
- * present; all is checked before anything is written. Does not dispose `tensors`.
+ * parameter of the adapter with the same shape, and every parameter with a
+ * file name must be present; all is checked before anything is written. A
+ * tensor this form of the adapter computes on save (PeftMethod.computedFileTensors)
+ * is an AdapterStateError. Does not dispose `tensors`.
  */
 export function assignAdapterFileState(model: PeftModel<never, unknown>, adapterName: string, tensors: Readonly<Record<string, tf.Tensor>>): void {
-  const expected = adapterFileNames(model, adapterName);
+  const { named: expected, unwritten } = fileNaming(model, adapterName);
   const unexpected = Object.keys(tensors).filter((name) => !expected.has(name));
   const missing = [...expected.keys()].filter((name) => !(name in tensors));
+  if (unexpected.length > 0) throwIfComputed(model, adapterName, unexpected, expected, unwritten);
   if (unexpected.length > 0 || missing.length > 0) {
     const hint = unexpected.length > 0 ? ` (closest expected names to '${unexpected[0]}': ${closestNames(unexpected[0], expected.keys(), 3).join(', ')})` : '';
     throw new PeftError(
@@ -79,4 +156,24 @@ export function assignAdapterFileState(model: PeftModel<never, unknown>, adapter
     if (!tf.util.arraysEqual(value.shape, parameter.shape)) throw new ShapeMismatchError(`adapter tensor '${name}'`, parameter.shape, value.shape);
   }
   for (const [name, [, parameter]] of expected) parameter.assign(tensors[name]);
+}
+
+/**
+ * A file holding a tensor that this adapter computes when saving (from
+ * parameters files do not hold) was written from another form of the adapter,
+ * usually its inference form: say so, rather than "unexpected tensor".
+ * Computes the method's file tensors to learn their names (on this error path only).
+ */
+function throwIfComputed(model: PeftModel<never, unknown>, adapterName: string, unexpected: string[], named: FileNaming['named'], unwritten: string[]): void {
+  const computed = computeFileTensors(model, adapterName, named);
+  tf.dispose(Object.values(computed));
+  const inFile = unexpected.filter((name) => name in computed);
+  if (inFile.length === 0) return;
+  const peftType = model.peftConfig[adapterName].peft_type;
+  const shown = unwritten.length > 4 ? [...unwritten.slice(0, 3), `... ${unwritten.length - 3} more`] : unwritten;
+  const from = unwritten.length > 0 ? `, from [${shown.join(', ')}] which files do not hold,` : '';
+  throw new AdapterStateError(
+    `${peftType} adapter '${adapterName}': the file holds [${inFile.join(', ')}], which this form of the adapter computes when saving${from} ` +
+      'so the file cannot restore this form. Load it for inference instead (isTrainable false, i.e. inference_mode true), the form whose parameters the file holds',
+  );
 }

@@ -5,6 +5,7 @@
  * inject adapters; everything else (activation, disabling, merging, deleting,
  * saving, loading) goes through the AdapterLayer instances the method created.
  */
+import type * as tf from '@tensorflow/tfjs-core';
 import type { AnyModule } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
 import type { ConfigSchema, PeftConfig } from './config/schema';
@@ -67,7 +68,28 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
    * Optional: the peft file name of one of this adapter's tensors, given its
    * path relative to the base model, where the generic rule (remove the adapter
    * name after the method's key; base_model.model. in front) is not what peft writes.
-   * Return undefined to use the generic rule.
+   * Return undefined to use the generic rule, or null when the parameter is not
+   * written as is (files hold what computedFileTensors computes from it
+   * instead): it is then neither saved nor expected when loading. `model` is
+   * the PeftModel, for methods whose naming depends on the adapter's form (a
+   * prompt encoder's table is `prompt_embeddings` in inference form, null
+   * while a network over it trains).
    */
-  fileName?(relativePath: string, adapterName: string): string | undefined;
+  fileName?(relativePath: string, adapterName: string, model: AnyModule): string | null | undefined;
+  /**
+   * Optional: tensors peft writes for adapter `adapterName` that are not
+   * parameters but computed from them, under their peft file names (peft's
+   * `get_prompt_embedding_to_save`: a P-tuning encoder's output is saved as
+   * `prompt_embeddings`, not its MLP). `model` is the PeftModel. Return NEW
+   * tensors, computed for inference (no dropout), without changing the model:
+   * core writes them next to the named parameters and disposes them, also when
+   * writing fails. A name that is also a parameter's file name is an error.
+   *
+   * Files then hold the computed value, not what it was computed from (the
+   * parameters named null): they load only into a form of the adapter whose
+   * parameters take these names, usually its inference form (inference_mode
+   * true, peft's from_pretrained default). Loading such a file into a form that
+   * computes the name is an AdapterStateError saying so.
+   */
+  computedFileTensors?(model: AnyModule, adapterName: string): Record<string, tf.Tensor>;
 }

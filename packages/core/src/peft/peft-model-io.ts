@@ -20,13 +20,22 @@ export interface LoadAdapterOptions {
   isTrainable?: boolean;
 }
 
-/** Writes each adapter as `adapter_config.json` + `adapter_model.safetensors`, atomically. Returns the folders written. */
+/**
+ * Writes each adapter as `adapter_config.json` + `adapter_model.safetensors`,
+ * atomically. Returns the folders written. The model is not changed: tensors a
+ * method computes for files (a P-tuning encoder's output, say) are freed after writing.
+ */
 export async function saveAdapters(model: PeftModel<never, unknown>, directory: string, options: SaveAdapterOptions = {}): Promise<string[]> {
   const written: string[] = [];
   for (const adapterName of options.adapterNames ?? model.adapterNames) {
     const state = adapterFileState(model, adapterName);
-    const paths = await saveAdapterFiles(directory, { adapterName, config: state.config, tensors: state.tensors, floatPaths: state.floatPaths });
-    written.push(paths.adapterDirectory);
+    try {
+      const paths = await saveAdapterFiles(directory, { adapterName, config: state.config, tensors: state.tensors, floatPaths: state.floatPaths });
+      written.push(paths.adapterDirectory);
+    } finally {
+      // Tensors the method computed for the file (PeftMethod.computedFileTensors), written or not.
+      state.dispose();
+    }
   }
   return written;
 }

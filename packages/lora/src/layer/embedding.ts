@@ -6,7 +6,7 @@
  * transposed, [dim, numEmbeddings], as peft's DoRA for embeddings sees it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ParameterDict, type Embedding, type Parameter } from '@peftjs/core';
+import { InvalidArgumentError, ParameterDict, matMul, type Embedding, type Parameter } from '@peftjs/core';
 import { LoraLayer } from './lora-layer';
 
 export class LoraEmbedding extends LoraLayer {
@@ -61,7 +61,7 @@ export class LoraEmbedding extends LoraLayer {
     return tf.tidy(() => {
       const { a, b } = this.factorMatrices(adapter);
       const columns = tf.gather(a, tf.reshape(ids, [-1]), 1); // [r, tokens]
-      const update = tf.matMul(columns, b, true, true); // [tokens, dim]
+      const update = matMul(columns, b, true, true); // [tokens, dim]
       return tf.mul(tf.reshape(update, [...ids.shape, this.outUnits]), this.adapterSettings(adapter).scaling);
     });
   }

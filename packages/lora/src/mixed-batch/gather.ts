@@ -10,6 +10,7 @@
  * Plain LoRA on linear layers only (see choose.ts): DoRA's update is not B A x.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { matMul } from '@peftjs/core';
 import type { LoraLayer } from '../layer/lora-layer';
 
 export function gatherForward(layer: LoraLayer, x: tf.Tensor, rowAdapters: readonly string[], adapters: readonly string[]): tf.Tensor {
@@ -29,8 +30,8 @@ export function gatherForward(layer: LoraLayer, x: tf.Tensor, rowAdapters: reado
     const slots = tf.tensor1d(rowAdapters.map((adapter) => slotOf.get(adapter) ?? 0), 'int32');
     const rows = x.shape[0];
     const perRow = tf.reshape(x, [rows, x.size / (rows * fanIn), fanIn]);
-    const hidden = tf.matMul(perRow, tf.gather(tf.stack(aStack), slots), false, true); // [rows, tokens, rank]
-    const update = tf.matMul(hidden, tf.gather(tf.stack(bStack), slots), false, true); // [rows, tokens, out]
+    const hidden = matMul(perRow, tf.gather(tf.stack(aStack), slots), false, true); // [rows, tokens, rank]
+    const update = matMul(hidden, tf.gather(tf.stack(bStack), slots), false, true); // [rows, tokens, out]
     return tf.add(base, tf.reshape(update, base.shape));
   });
 }

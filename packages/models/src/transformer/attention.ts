@@ -4,7 +4,7 @@
  * key/value concatenation that prefix tuning and the generation cache rely on.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeMismatchError } from '@peftjs/core';
+import { ShapeMismatchError, matMul } from '@peftjs/core';
 import type { KeyValue } from './types';
 
 /**
@@ -86,7 +86,7 @@ export function scaledDotProductAttention(
   scale: number,
   dropProbabilities: (probabilities: tf.Tensor) => tf.Tensor = (p) => p,
 ): tf.Tensor {
-  let scores = tf.mul(tf.matMul(query, key, false, true), scale);
+  let scores = tf.mul(matMul(query, key, false, true), scale);
   if (bias !== undefined) scores = tf.add(scores, bias);
   return tf.matMul(dropProbabilities(tf.softmax(scores, -1)), value);
 }

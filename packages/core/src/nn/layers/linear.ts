@@ -1,10 +1,13 @@
 /**
  * y = x Wᵀ + b, with W stored [out, in] as PyTorch and Hugging Face files store
  * it, so peft tensors (lora_A [r, in], lora_B [out, r]) load without transposes.
- * tfjs' matMul takes `transposeB`, so the layout costs no copy.
+ * The weight is transposed explicitly before the matMul: wasm's matMul with
+ * `transposeB` is 2-10x slower than a transpose followed by a plain matMul
+ * (see backend/matmul.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeMismatchError } from '../../errors';
+import { matMul } from '../../backend/matmul';
 import { kaimingUniform } from '../init';
 import { Module } from '../module';
 import type { Parameter } from '../parameter';
@@ -53,7 +56,7 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
   }
   return tf.tidy(() => {
     const flat = x.rank === 2 ? x : tf.reshape(x, [-1, inSize]);
-    let y = tf.matMul(flat, weight, false, true);
+    let y = matMul(flat, weight, false, true);
     if (bias !== undefined) y = tf.add(y, bias);
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outSize]);
   });

@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  // tfjs and @peftjs/* must be one instance per process: never bundle them.
+  external: [/^@tensorflow\//, /^@peftjs\//],
+});
