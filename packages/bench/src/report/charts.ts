@@ -1,0 +1,91 @@
+/** The charts of a run, per task: quality against trainable parameters, quality against shots, step time and memory per method. */
+import { barChart, lineChart, scatterChart } from './svg';
+import { byMethod, formatBytes, formatRatio, representative, shotName } from './format';
+import type { BenchResults, TaskRecord } from './results';
+
+export interface Chart {
+  /** File name inside the output folder's charts/ directory. */
+  readonly file: string;
+  readonly title: string;
+  readonly svg: string;
+}
+
+const scale = (task: TaskRecord) => (task.metric?.name === 'accuracy' ? 100 : 1);
+const axisLabel = (task: TaskRecord) => (task.metric?.name === 'accuracy' ? 'accuracy (%)' : `${task.metric?.name ?? 'quality'}${task.metric && !task.metric.higherIsBetter ? ' (lower is better)' : ''}`);
+
+/** The shot count the parameter chart shows: the largest few-shot one (at most 10), else the first. */
+export function headlineShot(task: TaskRecord): string {
+  const numeric = task.shots.filter((s): s is number => typeof s === 'number' && s <= 10);
+  return shotName(numeric.length > 0 ? Math.max(...numeric) : task.shots[0]);
+}
+
+export function taskCharts(task: TaskRecord, results: BenchResults['results']): Chart[] {
+  if (task.status !== 'ok') return [];
+  const rows = byMethod(task, results).filter((row) => representative(row) !== undefined);
+  if (rows.length === 0) return [];
+  const charts: Chart[] = [];
+  const shot = headlineShot(task);
+  const points = rows.flatMap((row) => {
+    const r = row.byShot.get(shot);
+    return r?.status === 'ok' && r.quality && r.trainableParameters ? [{ x: r.trainableParameters, y: r.quality.mean * scale(task), label: row.title, group: row.group }] : [];
+  });
+  if (points.length > 0) {
+    charts.push({
+      file: `${task.name}-quality-vs-parameters.svg`,
+      title: `${task.title}: quality against trainable parameters (${shot} shot${shot === '1' ? '' : 's'})`,
+      svg: scatterChart({ title: `${task.title}: ${axisLabel(task)} at ${shot} shot(s) vs trainable parameters`, xLabel: 'trainable parameters (log scale)', yLabel: axisLabel(task), points }),
+    });
+  }
+  const categories = task.shots.map(shotName);
+  if (categories.length > 0) {
+    charts.push({
+      file: `${task.name}-quality-vs-shots.svg`,
+      title: `${task.title}: quality against shots`,
+      svg: lineChart({
+        title: `${task.title}: ${axisLabel(task)} vs shots`,
+        xLabel: 'examples per class (per task for regression)',
+        yLabel: axisLabel(task),
+        categories,
+        series: rows.map((row) => ({
+          name: row.title,
+          group: row.group,
+          values: categories.map((c) => {
+            const r = row.byShot.get(c);
+            return r?.status === 'ok' && r.quality ? r.quality.mean * scale(task) : null;
+          }),
+        })),
+      }),
+    });
+  }
+  const costed = rows.map((row) => ({ row, r: representative(row)! }));
+  const withRatio = costed.filter(({ r }) => r.stepTimeRatio !== null);
+  if (withRatio.length > 0) {
+    charts.push({
+      file: `${task.name}-step-time.svg`,
+      title: `${task.title}: training step time over full fine-tuning`,
+      svg: barChart({
+        title: `${task.title}: step time / full fine-tuning (meta: one meta-step)`,
+        xLabel: 'times full fine-tuning',
+        reference: 1,
+        bars: withRatio.map(({ row, r }) => ({ label: row.title, value: r.stepTimeRatio!, group: row.group, text: formatRatio(r.stepTimeRatio) })),
+      }),
+    });
+  }
+  const withMemory = costed.filter(({ r }) => r.peakTensorBytes !== null);
+  if (withMemory.length > 0) {
+    charts.push({
+      file: `${task.name}-memory.svg`,
+      title: `${task.title}: peak tensor memory while training`,
+      svg: barChart({
+        title: `${task.title}: peak tensor memory while training (MB)`,
+        xLabel: 'MB (model, adapter, optimiser state, activations)',
+        bars: withMemory.map(({ row, r }) => ({ label: row.title, value: r.peakTensorBytes! / 2 ** 20, group: row.group, text: formatBytes(r.peakTensorBytes) })),
+      }),
+    });
+  }
+  return charts;
+}
+
+export function allCharts(results: BenchResults): Chart[] {
+  return results.tasks.flatMap((task) => taskCharts(task, results.results));
+}

@@ -1,0 +1,79 @@
+/** The shape of a run's results: what the JSON file holds and every report reads. */
+import type { Shot } from '../types';
+import type { Summary } from '../runner/stats';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export type RunStatus = 'ok' | 'skipped' | 'failed';
+
+export interface MethodResult {
+  readonly task: string;
+  readonly method: string;
+  readonly title: string;
+  readonly group: string;
+  readonly kind: 'finetune' | 'meta';
+  readonly shot: Shot;
+  readonly status: RunStatus;
+  /** Why it was skipped or failed. */
+  readonly reason?: string;
+  /** The task metric over seeds (or over evaluation tasks of every seed, for regression over tasks). */
+  readonly quality: Summary | null;
+  /** Parameters trained per task (meta-learners: the ones adapted per task). */
+  readonly trainableParameters: number | null;
+  readonly totalParameters: number | null;
+  readonly trainableShare: number | null;
+  /** Adam state for the trained parameters (meta-learners: for the meta-parameters). */
+  readonly optimizerStateBytes: number | null;
+  /** High-water mark of tensor bytes while training, above what existed before the base was built. */
+  readonly peakTensorBytes: number | null;
+  /** Median time of one optimiser step (meta-learners: one meta-step), ms. */
+  readonly stepMs: number | null;
+  /** stepMs over full fine-tuning's on the same task and shot, measured in the same run. */
+  readonly stepTimeRatio: number | null;
+  /** Median forward time on the task's latency batch, ms. */
+  readonly inferenceMs: number | null;
+  /** Over the unadapted base's forward time, measured interleaved. */
+  readonly latencyRatio: number | null;
+  /** The same after merging the adapter into the base weights (mergeable methods only). */
+  readonly latencyMergedRatio: number | null;
+  /** Bytes stored per task: the saved adapter folder for PEFT methods, the trained tensors as safetensors otherwise. */
+  readonly adapterBytes: number | null;
+  /** Base-task score before minus after adaptation (positive: forgotten). */
+  readonly forgetting: Summary | null;
+  /** Wall-clock seconds of training (meta-learners: meta-training) summed over seeds. */
+  readonly trainSeconds: number | null;
+  readonly notes?: readonly string[];
+}
+
+export interface TaskRecord {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly status: RunStatus;
+  readonly reason?: string;
+  readonly metric: { readonly name: string; readonly higherIsBetter: boolean } | null;
+  readonly shots: readonly Shot[];
+  readonly notes: readonly string[];
+  readonly baseScores: { readonly forgetting?: number; readonly target?: number } | null;
+  readonly prepareSeconds: number | null;
+  readonly extras: Record<string, unknown>;
+}
+
+export interface Environment {
+  readonly backend: { readonly name: string; readonly tfjsBackend: string; readonly device: string; readonly simd: boolean | null; readonly threads: number };
+  readonly versions: Readonly<Record<string, string | null>>;
+  readonly hardware: { readonly platform: string; readonly arch: string; readonly cpus: number; readonly cpuModel: string; readonly memoryBytes: number; readonly loadAverage: readonly number[] };
+}
+
+export interface BenchResults {
+  readonly schemaVersion: number;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly suite: string;
+  readonly size: string;
+  readonly seeds: readonly number[];
+  readonly environment: Environment;
+  readonly tasks: readonly TaskRecord[];
+  readonly results: readonly MethodResult[];
+}
