@@ -25,5 +25,5 @@ export * from './io/index';
 export * from './io/files';
 export * from './training/index';
 export { closestNames } from './util/closest';
-export { setWarningHandler, type WarningHandler } from './util/log';
+export { setWarningHandler, warn, type WarningHandler } from './util/log';
 import './register-gradients';

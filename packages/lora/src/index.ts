@@ -14,6 +14,7 @@ export type { LoraVariant, MergedWeight } from './variants/variant';
 export { initScheme, type LoraInitScheme, type InitTarget, type InitialFactors } from './init';
 export {
   withAdapterNames,
+  forwardMixedBatch,
   currentMixedBatch,
   BASE_ADAPTER_NAME,
   type MixedBatch,
@@ -21,7 +22,6 @@ export {
   type MixedBatchStrategy,
 } from './mixed-batch/context';
 export { GATHER_MIN_ADAPTERS } from './mixed-batch/choose';
-export { forwardMixedBatch } from './mixed-batch/peft-model';
 export { addWeightedAdapter, COMBINATIONS, type Combination, type AddWeightedAdapterOptions } from './combine/add-weighted-adapter';
 export type { SignMethod } from './combine/merge-utils';
 

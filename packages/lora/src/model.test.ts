@@ -12,6 +12,7 @@ import {
   isAdapterLayer,
   manualSeed,
   readSafetensorsFileHeader,
+  setWarningHandler,
   type Module,
 } from '@peftjs/core';
 import { BertForSequenceClassification, GPT2ForSequenceClassification, bertConfig, gpt2Config } from '@peftjs/models';
@@ -96,20 +97,21 @@ describe('choosing target modules', () => {
   });
 
   test('fan_in_fan_out that does not fit the layer type is corrected with a warning, as peft does', () => {
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const warnings: string[] = [];
+    const previous = setWarningHandler((message) => void warnings.push(message)); // core's handler reaches LoRA's warnings
     try {
       const conv = getPeftModel(makeConv1dNet(), { ...lora, target_modules: ['0'] });
       expect((conv.baseModel.getSubmodule('0') as unknown as LoraLinear).fanInFanOut).toBe(true);
       const linear = getPeftModel(makeMlp(), { ...lora, fan_in_fan_out: true, target_modules: ['head'] });
       expect((linear.baseModel.getSubmodule('head') as unknown as LoraLinear).fanInFanOut).toBe(false);
-      expect(warn.mock.calls.map(([message]) => message)).toEqual([
-        "[peftjs] LORA: fan_in_fan_out is false but '0' are Conv1D layers (weight [in, out], GPT-2's layout); using true for them, as peft does",
-        "[peftjs] LORA: fan_in_fan_out is true but 'head' are Linear layers (weight [out, in]); using false for them, as peft does",
+      expect(warnings).toEqual([
+        "LORA: fan_in_fan_out is false but '0' are Conv1D layers (weight [in, out], GPT-2's layout); using true for them, as peft does",
+        "LORA: fan_in_fan_out is true but 'head' are Linear layers (weight [out, in]); using false for them, as peft does",
       ]);
       conv.dispose();
       linear.dispose();
     } finally {
-      warn.mockRestore();
+      setWarningHandler(previous);
     }
   });
 });

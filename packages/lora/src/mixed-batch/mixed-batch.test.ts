@@ -3,8 +3,7 @@ import { AdapterStateError, NotFoundError, ShapeMismatchError, getPeftModel, typ
 import { expectClose, makeMlp, makeTokenClassifier, onBackend, valuesOf } from '../../test/helpers';
 import type { LoraLayer } from '../layer/lora-layer';
 import { GATHER_MIN_ADAPTERS, chooseStrategy } from './choose';
-import { BASE_ADAPTER_NAME, withAdapterNames, type MixedBatchStrategy } from './context';
-import { forwardMixedBatch } from './peft-model';
+import { BASE_ADAPTER_NAME, forwardMixedBatch, withAdapterNames, type MixedBatchStrategy } from './context';
 
 beforeAll(() => onBackend('cpu'));
 
@@ -50,6 +49,21 @@ describe('mixed-adapter batches', () => {
       expectClose(mixed, rowsAlone(model, input, names), 1e-5);
       input.dispose();
     }
+    model.dispose();
+  });
+
+  test('per-task heads (modules_to_save) follow each row too: LoRA body plus each adapter\'s own head equals running the row alone', () => {
+    const config = { ...lora, target_modules: ['body.0', 'body.2'], modules_to_save: ['head'] };
+    const model = getPeftModel(makeMlp(), { ...config, r: 2, lora_alpha: 4 }, 'a');
+    model.addAdapter('b', { ...config, r: 3, lora_alpha: 3 });
+    // Heads that differ per adapter, as after training each task.
+    for (const [path, p] of model.namedParameters()) if (path.includes('modules_to_save.b')) p.assign(tf.mul(p.variable, -3));
+    model.eval();
+    const input = randomInput([5, 6], 11);
+    const rows = ['b', 'a', BASE_ADAPTER_NAME, 'b', 'a'];
+    const mixed = tf.tidy(() => valuesOf(forwardMixedBatch(model, input, rows)));
+    expectClose(mixed, rowsAlone(model, input, rows), 1e-5);
+    input.dispose();
     model.dispose();
   });
 

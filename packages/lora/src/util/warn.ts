@@ -1,8 +1,2 @@
-/**
- * Warnings of this package. Core's `setWarningHandler` does not reach them
- * (core does not export its `warn`), so they go to console.warn with core's
- * prefix; see the package README.
- */
-export function warn(message: string): void {
-  console.warn(`[peftjs] ${message}`);
-}
+/** Warnings of this package go through core's handler, so `setWarningHandler` redirects or silences them too. */
+export { warn } from '@peftjs/core';
