@@ -3,7 +3,7 @@
  * @peftjs/models, inputs, numeric checks. Not part of the published package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Activation, Linear, Module, Sequential, manualSeed, useBackend, type Parameter } from '@peftjs/core';
+import { Activation, Linear, Module, Sequential, manualSeed, type Parameter } from '@peftjs/core';
 import {
   BertModel,
   GPT2LMHeadModel,
@@ -15,12 +15,10 @@ import {
   type TransformerInput,
 } from '@peftjs/models';
 import '../src/index';
+import { useTestBackend, expectClose } from '@peftjs/core/testing';
 
-export async function onBackend(name: 'cpu' | 'wasm'): Promise<void> {
-  await useBackend(name);
-  // The cpu backend prints an "install tfjs-node" banner on first use; tests don't need it.
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-}
+// Shared with every package's tests: see @peftjs/core/testing.
+export { useTestBackend as onBackend, expectClose };
 
 export const TINY_GPT2 = gpt2Config({ vocabSize: 30, maxPositions: 16, numLayers: 2, numHeads: 2, hiddenSize: 16, embdDropout: 0, attnDropout: 0, residDropout: 0 });
 export const TINY_BERT = bertConfig({ vocabSize: 30, maxPositions: 16, numLayers: 2, numHeads: 2, hiddenSize: 16, intermediateSize: 32, hiddenDropout: 0, attentionDropout: 0 });
@@ -60,21 +58,6 @@ export function makeSmallNet(seed = 9): Sequential {
 }
 
 export const smallInput = (rows = 5): tf.Tensor => tf.tensor2d(Array.from({ length: rows * 4 }, (_, i) => Math.cos(i * 1.3)), [rows, 4]);
-
-/** Asserts |a - b| <= atol + rtol * |b| element-wise, reporting the worst element. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-5, rtol = 1e-4): void {
-  expect(actual.length).toBe(expected.length);
-  let worst = -1;
-  let worstExcess = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const excess = Math.abs(actual[i] - expected[i]) - (atol + rtol * Math.abs(expected[i]));
-    if (!(excess <= 0) && (worst < 0 || excess > worstExcess || Number.isNaN(excess))) {
-      worst = i;
-      worstExcess = excess;
-    }
-  }
-  if (worst >= 0) throw new Error(`element ${worst}: actual ${actual[worst]} vs expected ${expected[worst]} (atol ${atol}, rtol ${rtol})`);
-}
 
 /** Runs a tensor model on a fresh input and returns the numbers, freeing every tensor. */
 export function outputOf(model: Module, input: () => tf.Tensor): number[] {

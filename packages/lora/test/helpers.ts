@@ -7,13 +7,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { Activation, Conv1D, Conv2D, Embedding, Linear, Module, Sequential, manualSeed } from '@peftjs/core';
 import '../src/index';
+import { useTestBackend, expectClose } from '@peftjs/core/testing';
 
-export async function onBackend(name: 'cpu' | 'wasm'): Promise<void> {
-  await tf.setBackend(name);
-  await tf.ready();
-  // The cpu backend prints an "install tfjs-node" banner on first use; tests don't need it.
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-}
+// Shared with every package's tests: see @peftjs/core/testing.
+export { useTestBackend as onBackend, expectClose };
 
 /** A classifier with a body and a head: Linear layers with biases. */
 export class Mlp extends Module {
@@ -82,21 +79,6 @@ export function makeCnn(seed = 11, dilation = 1): Sequential {
 }
 
 export const imageInput = () => tf.randomUniform([2, 6, 6, 3], -1, 1, 'float32', 4);
-
-/** Asserts |a - b| <= atol + rtol * |b| element-wise, reporting the worst element. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-5, rtol = 1e-4): void {
-  expect(actual.length).toBe(expected.length);
-  let worst = -1;
-  let worstExcess = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const excess = Math.abs(actual[i] - expected[i]) - (atol + rtol * Math.abs(expected[i]));
-    if (!(excess <= 0) && (worst < 0 || excess > worstExcess || Number.isNaN(excess))) {
-      worst = i;
-      worstExcess = excess;
-    }
-  }
-  if (worst >= 0) throw new Error(`element ${worst}: actual ${actual[worst]} vs expected ${expected[worst]} (atol ${atol}, rtol ${rtol})`);
-}
 
 /** The output of `model` on a fresh input, as numbers; frees every tensor it made. */
 export function outputOf(model: Module, input: () => tf.Tensor): number[] {

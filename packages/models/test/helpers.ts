@@ -3,34 +3,13 @@
  * Not part of the published package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '@peftjs/core';
+import { useTestBackend, expectClose } from '@peftjs/core/testing';
+
+// Shared with every package's tests: see @peftjs/core/testing.
+export { useTestBackend as onBackend, expectClose };
 
 export const TEST_BACKENDS = ['cpu', 'wasm'] as const;
 export type TestBackend = (typeof TEST_BACKENDS)[number];
-
-/** Starts a backend through core, which also registers the gradients and wasm kernels training needs. */
-export async function onBackend(name: TestBackend): Promise<void> {
-  await useBackend(name);
-  // The cpu backend prints an "install tfjs-node" banner on first use; tests don't need it.
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-}
-
-/** Asserts |a - b| <= atol + rtol * |b| element-wise, reporting the worst element. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-5, rtol = 1e-4): void {
-  expect(actual.length).toBe(expected.length);
-  let worst = -1;
-  let worstExcess = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const excess = Math.abs(actual[i] - expected[i]) - (atol + rtol * Math.abs(expected[i]));
-    if (!(excess <= 0) && (worst < 0 || excess > worstExcess || Number.isNaN(excess))) {
-      worst = i;
-      worstExcess = excess;
-    }
-  }
-  if (worst >= 0) {
-    throw new Error(`element ${worst}: actual ${actual[worst]} vs expected ${expected[worst]} (atol ${atol}, rtol ${rtol})`);
-  }
-}
 
 /** A parameter's values by Hugging Face name (prefix stripped), for reference implementations. */
 export function weightsByName(

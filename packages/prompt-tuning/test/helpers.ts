@@ -18,13 +18,10 @@ import {
   type TransformerInput,
 } from '@peftjs/models';
 import '../src/index';
+import { useTestBackend, expectClose, maxAbsDifference } from '@peftjs/core/testing';
 
-export async function onBackend(name: 'cpu' | 'wasm'): Promise<void> {
-  await tf.setBackend(name);
-  await tf.ready();
-  // The cpu backend prints an "install tfjs-node" banner on first use; tests don't need it.
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-}
+// Shared with every package's tests: see @peftjs/core/testing.
+export { useTestBackend as onBackend, expectClose, maxAbsDifference };
 
 export const VOCAB = 23;
 export const MAX_POSITIONS = 32;
@@ -109,21 +106,6 @@ export function logitsOf<In>(model: Module<In, LogitsOutput>, make: () => In): n
   } finally {
     disposeAll(input);
   }
-}
-
-/** Asserts |a - b| <= atol + rtol * |b| element-wise, reporting the worst element. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-5, rtol = 1e-4): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const excess = Math.abs(actual[i] - expected[i]) - (atol + rtol * Math.abs(expected[i]));
-    if (!(excess <= 0)) throw new Error(`element ${i}: actual ${actual[i]} vs expected ${expected[i]} (atol ${atol}, rtol ${rtol})`);
-  }
-}
-
-export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
 }
 
 /** Moves every parameter of an adapter off its initialisation, deterministically. */
