@@ -41,12 +41,13 @@ test('the context is set only inside withAdapterNames, restored after a throw, a
   expect(() => withAdapterNames(['a'], () => Promise.resolve(0))).toThrow(TypeError);
 });
 
-test('forwardByRowGroups puts each group\'s result back in its rows', () => {
+test('forwardByRowGroups puts each group\'s result back in its rows, reading the group\'s rows of any per-row tensor', () => {
   const x = tf.tensor2d([[1], [2], [3], [4], [5]]);
-  const y = forwardByRowGroups(x, ['p', 'q', 'p', 'r', 'q'], (group, rows) => tf.mul(rows, { p: 10, q: 100, r: 1000 }[group]!));
-  expect(Array.from(y.dataSync())).toEqual([10, 200, 30, 4000, 500]);
-  expect(() => forwardByRowGroups(x, ['p'], (_, rows) => rows)).toThrow(ShapeMismatchError);
-  tf.dispose([x, y]);
+  const offsets = tf.tensor2d([[0.5], [0.25], [0.5], [0], [0.25]]); // computed per row, like a base layer's output
+  const y = forwardByRowGroups(x, ['p', 'q', 'p', 'r', 'q'], (group, rowsOf) => tf.add(tf.mul(rowsOf(x), { p: 10, q: 100, r: 1000 }[group]!), rowsOf(offsets)));
+  expect(Array.from(y.dataSync())).toEqual([10.5, 200.25, 30.5, 4000, 500.25]);
+  expect(() => forwardByRowGroups(x, ['p'], (_, rowsOf) => rowsOf(x))).toThrow(ShapeMismatchError);
+  tf.dispose([x, y, offsets]);
 });
 
 test('modules_to_save: each row goes through its adapter\'s copy; __base__ and adapters without a copy through the original', () => {

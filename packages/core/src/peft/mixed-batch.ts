@@ -85,21 +85,24 @@ export function forwardMixedBatch<In, Out>(model: PeftModel<In, Out>, input: In,
 
 /**
  * Segment computation of a mixed batch: rows grouped by `rowGroups[i]`, `run`
- * called once per group on those rows (in first-appearance order), results put
- * back in row order. `x` is [rows, ...]; every result must be [groupRows, ...].
+ * called once per group (in first-appearance order) with `rowsOf`, which takes
+ * that group's rows of any [rows, ...] tensor (x, or a tensor computed from
+ * it), and the results put back in row order. Every result must be
+ * [groupRows, ...]. With a single group `rowsOf` returns tensors as they are.
  */
-export function forwardByRowGroups(x: tf.Tensor, rowGroups: readonly string[], run: (group: string, rows: tf.Tensor) => tf.Tensor): tf.Tensor {
+export function forwardByRowGroups(x: tf.Tensor, rowGroups: readonly string[], run: (group: string, rowsOf: (t: tf.Tensor) => tf.Tensor) => tf.Tensor): tf.Tensor {
   if (x.rank === 0 || x.shape[0] !== rowGroups.length) {
     throw new ShapeMismatchError(`mixed-adapter batch input (one row per adapter name, ${rowGroups.length} names)`, [rowGroups.length, ...x.shape.slice(1)], x.shape);
   }
   return tf.tidy(() => {
     const groups = [...new Set(rowGroups)];
-    if (groups.length === 1) return run(groups[0], x);
+    if (groups.length === 1) return run(groups[0], (t) => t);
     const order: number[] = [];
     const parts = groups.map((group) => {
       const rows = rowGroups.flatMap((name, i) => (name === group ? [i] : []));
       order.push(...rows);
-      return run(group, tf.gather(x, rows));
+      const index = tf.tensor1d(rows, 'int32');
+      return run(group, (t) => tf.gather(t, index));
     });
     // order[k] is the row of the k-th concatenated output; invert it to read rows back in place.
     const inverse = new Array<number>(order.length);

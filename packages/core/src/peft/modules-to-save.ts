@@ -46,9 +46,9 @@ export class ModulesToSaveWrapper<In = tf.Tensor, Out = tf.Tensor> extends Adapt
       throw new AdapterStateError('modules_to_save: a mixed-adapter batch needs a tensor input with one row per adapter name');
     }
     const rowGroups = batch.adapterNames.map((name) => (this.copies.has(name) ? name : BASE_ADAPTER_NAME));
-    return forwardByRowGroups(input, rowGroups, (group, rows) => {
+    return forwardByRowGroups(input, rowGroups, (group, rowsOf) => {
       const module = group === BASE_ADAPTER_NAME ? this.baseLayer : this.copies.get(group);
-      return module.call(rows as In) as unknown as tf.Tensor;
+      return module.call(rowsOf(input) as In) as unknown as tf.Tensor;
     }) as unknown as Out;
   }
 

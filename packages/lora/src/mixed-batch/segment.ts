@@ -5,6 +5,7 @@
  * it suits batches with few adapters.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { forwardByRowGroups } from '@peftjs/core';
 import type { LoraLayer } from '../layer/lora-layer';
 import { BASE_ADAPTER_NAME } from './context';
 
@@ -12,20 +13,9 @@ import { BASE_ADAPTER_NAME } from './context';
 export function segmentForward(layer: LoraLayer, x: tf.Tensor, rowAdapters: readonly string[]): tf.Tensor {
   return tf.tidy(() => {
     const base = layer.baseLayer.call(x);
-    const groups = new Map<string, number[]>();
-    rowAdapters.forEach((adapter, row) => groups.set(adapter, [...(groups.get(adapter) ?? []), row]));
-    const apply = (adapter: string, input: tf.Tensor, baseRows: tf.Tensor) =>
-      adapter === BASE_ADAPTER_NAME ? baseRows : layer.adapterSettings(adapter).variant.forward(layer, adapter, input, baseRows, baseRows);
-    if (groups.size === 1) return apply(rowAdapters[0], x, base);
-    const order: number[] = [];
-    const pieces: tf.Tensor[] = [];
-    for (const [adapter, rows] of groups) {
-      const index = tf.tensor1d(rows, 'int32');
-      pieces.push(apply(adapter, adapter === BASE_ADAPTER_NAME ? x : tf.gather(x, index), tf.gather(base, index)));
-      order.push(...rows);
-    }
-    const inverse = new Int32Array(order.length);
-    order.forEach((row, position) => (inverse[row] = position));
-    return tf.gather(tf.concat(pieces, 0), tf.tensor1d(inverse, 'int32'));
+    return forwardByRowGroups(x, rowAdapters, (adapter, rowsOf) => {
+      const baseRows = rowsOf(base);
+      return adapter === BASE_ADAPTER_NAME ? baseRows : layer.adapterSettings(adapter).variant.forward(layer, adapter, rowsOf(x), baseRows, baseRows);
+    });
   });
 }
