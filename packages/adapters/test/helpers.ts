@@ -15,10 +15,10 @@ import {
   type TransformerInput,
 } from '@peftjs/models';
 import '../src/index';
-import { useTestBackend, expectClose } from '@peftjs/core/testing';
+import { useTestBackend, expectClose, expectGradientsMatchFiniteDifferences } from '@peftjs/core/testing';
 
 // Shared with every package's tests: see @peftjs/core/testing.
-export { useTestBackend as onBackend, expectClose };
+export { useTestBackend as onBackend, expectClose, expectGradientsMatchFiniteDifferences };
 
 export const TINY_GPT2 = gpt2Config({ vocabSize: 30, maxPositions: 16, numLayers: 2, numHeads: 2, hiddenSize: 16, embdDropout: 0, attnDropout: 0, residDropout: 0 });
 export const TINY_BERT = bertConfig({ vocabSize: 30, maxPositions: 16, numLayers: 2, numHeads: 2, hiddenSize: 16, intermediateSize: 32, hiddenDropout: 0, attentionDropout: 0 });
@@ -73,33 +73,5 @@ export function outputOf(model: Module, input: () => tf.Tensor): number[] {
 export function perturb(parameters: ReadonlyArray<readonly [string, Parameter]>, seed: number, std = 0.3): void {
   parameters.forEach(([, parameter], i) => {
     tf.tidy(() => parameter.assign(tf.add(parameter.variable, tf.randomNormal(parameter.shape, 0, std, 'float32', seed * 1000 + i))));
-  });
-}
-
-/**
- * Checks tfjs' gradients of `loss` with respect to `parameters` against central
- * finite differences (float32: tolerances of about 1e-3 absolute, 2% relative).
- */
-export function expectGradientsMatchFiniteDifferences(parameters: ReadonlyArray<readonly [string, Parameter]>, loss: () => tf.Scalar, epsilon = 1e-2): void {
-  const variables = parameters.map(([, p]) => p.variable);
-  const analytic = tf.tidy(() => {
-    const { grads } = tf.variableGrads(loss, variables);
-    return variables.map((v) => Array.from(grads[v.name].dataSync()));
-  });
-  parameters.forEach(([name, parameter], k) => {
-    const start = Float32Array.from(parameter.variable.dataSync());
-    const at = (i: number, delta: number) => {
-      const moved = Float32Array.from(start);
-      moved[i] += delta;
-      tf.tidy(() => parameter.assign(tf.tensor(moved, parameter.shape)));
-      return tf.tidy(() => loss().dataSync()[0]);
-    };
-    const numeric = Array.from(start, (_, i) => (at(i, epsilon) - at(i, -epsilon)) / (2 * epsilon));
-    tf.tidy(() => parameter.assign(tf.tensor(start, parameter.shape)));
-    try {
-      expectClose(analytic[k], numeric, 2e-3, 2e-2);
-    } catch (error) {
-      throw new Error(`gradient of ${name}: ${(error as Error).message}`);
-    }
   });
 }

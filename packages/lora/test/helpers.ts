@@ -7,10 +7,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { Activation, Conv1D, Conv2D, Embedding, Linear, Module, Sequential, manualSeed } from '@peftjs/core';
 import '../src/index';
-import { useTestBackend, expectClose } from '@peftjs/core/testing';
+import { useTestBackend, expectClose, expectGradientsMatchFiniteDifferences } from '@peftjs/core/testing';
 
 // Shared with every package's tests: see @peftjs/core/testing.
-export { useTestBackend as onBackend, expectClose };
+export { useTestBackend as onBackend, expectClose, expectGradientsMatchFiniteDifferences };
 
 /** A classifier with a body and a head: Linear layers with biases. */
 export class Mlp extends Module {
@@ -92,44 +92,4 @@ export function outputOf(model: Module, input: () => tf.Tensor): number[] {
 
 export function valuesOf(tensor: tf.Tensor): number[] {
   return Array.from(tensor.dataSync());
-}
-
-/**
- * Checks tfjs' gradients of `loss` with respect to `parameters` against
- * central finite differences (float32: a tolerance of about 1e-3 relative).
- */
-export function expectGradientsMatchFiniteDifferences(
-  parameters: ReadonlyArray<readonly [string, { variable: tf.Variable; assign(v: tf.Tensor): void }]>,
-  loss: () => tf.Scalar,
-  options: { epsilon?: number; atol?: number; rtol?: number; reference?: () => tf.Scalar } = {},
-): void {
-  const epsilon = options.epsilon ?? 1e-2;
-  const variables = parameters.map(([, p]) => p.variable);
-  const analytic = tf.tidy(() => {
-    const { grads } = tf.variableGrads(loss, variables);
-    return variables.map((v) => Array.from(grads[v.name].dataSync()));
-  });
-  const reference = options.reference ?? loss;
-  parameters.forEach(([name, parameter], k) => {
-    const start = Float32Array.from(parameter.variable.dataSync());
-    const numeric = start.map((_, i) => {
-      const at = (delta: number) => {
-        const moved = Float32Array.from(start);
-        moved[i] += delta;
-        const value = tf.tensor(moved, parameter.variable.shape);
-        parameter.assign(value);
-        value.dispose();
-        return tf.tidy(() => reference().dataSync()[0]);
-      };
-      return (at(epsilon) - at(-epsilon)) / (2 * epsilon);
-    });
-    const restore = tf.tensor(start, parameter.variable.shape);
-    parameter.assign(restore);
-    restore.dispose();
-    try {
-      expectClose(analytic[k], numeric, options.atol ?? 2e-3, options.rtol ?? 2e-2);
-    } catch (error) {
-      throw new Error(`gradient of ${name}: ${(error as Error).message}`);
-    }
-  });
 }

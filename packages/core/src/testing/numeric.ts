@@ -54,3 +54,47 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
   }
   return max;
 }
+
+/**
+ * Checks tfjs' gradients of `loss` with respect to `parameters` against
+ * central finite differences (float32: by default 2e-3 absolute and 2%
+ * relative, with steps of 1e-2). `reference` is the function the differences
+ * are taken of, where the gradient is meant to be that of another function
+ * than `loss` (DoRA's, with the weight norm held constant). Parameters are restored afterwards; a mismatch names the
+ * parameter and the worst element.
+ */
+export function expectGradientsMatchFiniteDifferences(
+  parameters: ReadonlyArray<readonly [string, { variable: tf.Variable; assign(v: tf.Tensor): void }]>,
+  loss: () => tf.Scalar,
+  options: { epsilon?: number; atol?: number; rtol?: number; reference?: () => tf.Scalar } = {},
+): void {
+  const epsilon = options.epsilon ?? 1e-2;
+  const variables = parameters.map(([, p]) => p.variable);
+  const analytic = tf.tidy(() => {
+    const { grads } = tf.variableGrads(loss, variables);
+    return variables.map((v) => Array.from(grads[v.name].dataSync()));
+  });
+  const reference = options.reference ?? loss;
+  parameters.forEach(([name, parameter], k) => {
+    const start = Float32Array.from(parameter.variable.dataSync());
+    const numeric = start.map((_, i) => {
+      const at = (delta: number) => {
+        const moved = Float32Array.from(start);
+        moved[i] += delta;
+        const value = tf.tensor(moved, parameter.variable.shape);
+        parameter.assign(value);
+        value.dispose();
+        return tf.tidy(() => reference().dataSync()[0]);
+      };
+      return (at(epsilon) - at(-epsilon)) / (2 * epsilon);
+    });
+    const restore = tf.tensor(start, parameter.variable.shape);
+    parameter.assign(restore);
+    restore.dispose();
+    try {
+      expectClose(analytic[k], numeric, options.atol ?? 2e-3, options.rtol ?? 2e-2);
+    } catch (error) {
+      throw new Error(`gradient of ${name}: ${(error as Error).message}`);
+    }
+  });
+}
