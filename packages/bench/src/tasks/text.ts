@@ -11,7 +11,7 @@
  * spam) in one mixed batch, checked against separate passes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { getPeftModel, manualSeed, train, withAdapterNames, type Embedding, type Module, type PeftModel } from '@peftjs/core';
+import { getPeftModel, manualSeed, matMul, train, withAdapterNames, type Embedding, type Module, type PeftModel } from '@peftjs/core';
 import { GPT2ForSequenceClassification, GPT2LMHeadModel, GPT2Tokenizer, RemappedTokenizer, gpt2Config, type GPT2Config, type LogitsOutput, type TransformerInput } from '@peftjs/models';
 import { cachedBase, cachedJson } from '../cache/base-cache';
 import { loadPackage } from '../methods/load-package';
@@ -165,7 +165,7 @@ function lmAccuracy(model: AnyModel, rows: { ids: tf.Tensor; mask: tf.Tensor }):
     const hidden = transformer.call({ inputIds: rows.ids, attentionMask: rows.mask }).lastHiddenState;
     const wte = (transformer.getSubmodule('wte') as unknown as Embedding).weight.variable;
     const [batch, seq, width] = hidden.shape;
-    const logits = tf.matMul(tf.reshape(hidden, [batch * seq, width]), wte, false, true);
+    const logits = matMul(tf.reshape(hidden, [batch * seq, width]), wte, false, true);
     const predicted = tf.reshape(tf.argMax(logits, 1), [batch, seq]);
     const next = tf.slice(rows.ids, [0, 1], [-1, -1]);
     const hits = tf.cast(tf.equal(tf.slice(predicted, [0, 0], [-1, seq - 1]), next), 'float32');

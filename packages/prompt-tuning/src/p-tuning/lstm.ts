@@ -6,7 +6,7 @@
  * layer; P-tuning runs it over only n virtual tokens, so a step loop is cheap.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Dropout, Module, init, type Generator, type Parameter } from '@peftjs/core';
+import { Dropout, Module, init, matMul, type Generator, type Parameter } from '@peftjs/core';
 
 interface Direction {
   weightIh: Parameter;
@@ -65,14 +65,15 @@ export class BidirectionalLstm extends Module {
     const hidden = this.shape.hiddenSize;
     const steps = x.shape[0];
     // The input projection of every step at once; only the recurrent part loops.
-    const projected = tf.add(tf.add(tf.matMul(x, direction.weightIh.read(), false, true), direction.biasIh.read()), direction.biasHh.read());
-    const weightHh = direction.weightHh.read();
+    const projected = tf.add(tf.add(matMul(x, direction.weightIh.read(), false, true), direction.biasIh.read()), direction.biasHh.read());
+    // Transposed once, not at every step (wasm's matMul with transposeB is several times slower).
+    const weightHhT = tf.transpose(direction.weightHh.read());
     let h = tf.zeros([1, hidden]);
     let c = tf.zeros([1, hidden]);
     const outputs: tf.Tensor[] = new Array(steps);
     for (let k = 0; k < steps; k++) {
       const t = reverse ? steps - 1 - k : k;
-      const gates = tf.add(tf.slice(projected, [t, 0], [1, 4 * hidden]), tf.matMul(h, weightHh, false, true));
+      const gates = tf.add(tf.slice(projected, [t, 0], [1, 4 * hidden]), tf.matMul(h, weightHhT));
       const [i, f, g, o] = tf.split(gates, 4, 1);
       c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
       h = tf.mul(tf.sigmoid(o), tf.tanh(c));
