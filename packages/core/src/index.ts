@@ -25,5 +25,6 @@ export * from './io/index';
 export * from './io/files';
 export * from './training/index';
 export { closestNames } from './util/closest';
+export { quoteText, quoteValue } from './util/quote';
 export { setWarningHandler, warn, type WarningHandler } from './util/log';
 import './register-gradients';

@@ -12,6 +12,8 @@ import {
   InvalidArgumentError,
   defineConfigSchema,
   fields,
+  quoteText,
+  quoteValue,
   type ConfigSchema,
   type Field,
   type PeftConfig,
@@ -22,6 +24,9 @@ export const LORA = 'LORA';
 /** init_lora_weights values peftjs implements; peft's others (eva, loftq, corda, orthogonal) need data or quantisation. */
 const INIT_CHOICES = 'true, false, "gaussian", "pissa", "pissa_niter_<n>" or "olora"';
 
+/** More than enough for the randomised SVD to converge (peft's examples use 4 to 16). */
+export const MAX_PISSA_ITERATIONS = 1000;
+
 export type LoraInitName = boolean | 'gaussian' | 'pissa' | `pissa_niter_${number}` | 'olora';
 
 const initField: Field<LoraInitName> = {
@@ -29,8 +34,13 @@ const initField: Field<LoraInitName> = {
   defaultValue: true,
   parse(value, key) {
     if (typeof value === 'boolean' || value === 'gaussian' || value === 'pissa' || value === 'olora') return value;
-    if (typeof value === 'string' && /^pissa_niter_\d+$/.test(value)) return value as LoraInitName;
-    throw new InvalidArgumentError(`config '${key}': expected ${INIT_CHOICES}, found ${JSON.stringify(value)}`);
+    if (typeof value === 'string' && /^pissa_niter_\d{1,12}$/.test(value)) {
+      // Each subspace iteration costs a pass over every target weight: a file must not buy a hang.
+      const iterations = Number(value.slice('pissa_niter_'.length));
+      if (iterations >= 1 && iterations <= MAX_PISSA_ITERATIONS) return value as LoraInitName;
+      throw new InvalidArgumentError(`config '${key}': pissa_niter_<n> takes 1 <= n <= ${MAX_PISSA_ITERATIONS} subspace iterations (peft's examples use 4 to 16), found ${iterations}`);
+    }
+    throw new InvalidArgumentError(`config '${key}': expected ${INIT_CHOICES}, found ${quoteValue(value)}`);
   },
 };
 
@@ -103,17 +113,17 @@ function validate(config: LoraConfig): void {
   for (const [key, what] of UNSUPPORTED_WHEN_SET) {
     const value = config[key];
     const set = Array.isArray(value) ? value.length > 0 : value !== undefined && value !== null && value !== false;
-    if (set) fail(`'${String(key)}' (${what}) is not supported by peftjs, found ${JSON.stringify(value)}`);
+    if (set) fail(`'${String(key)}' (${what}) is not supported by peftjs, found ${quoteValue(value)}`);
   }
   const regexTargets = typeof config.target_modules === 'string' && config.target_modules !== 'all-linear';
   if (regexTargets && config.layers_to_transform != null) fail("'layers_to_transform' cannot be used when 'target_modules' is a regex string");
   if (regexTargets && config.layers_pattern != null) fail("'layers_pattern' cannot be used when 'target_modules' is a regex string");
   if (config.layers_pattern != null && config.layers_to_transform == null) fail("'layers_pattern' needs 'layers_to_transform'");
   for (const [pattern, r] of Object.entries(config.rank_pattern)) {
-    if (!Number.isInteger(r) || r <= 0) fail(`'rank_pattern' ['${pattern}']: expected an integer > 0, found ${r}`);
+    if (!Number.isInteger(r) || r <= 0) fail(`'rank_pattern' [${quoteText(pattern)}]: expected an integer > 0, found ${r}`);
   }
   for (const [pattern, alpha] of Object.entries(config.alpha_pattern)) {
-    if (!(alpha > 0)) fail(`'alpha_pattern' ['${pattern}']: expected a number > 0, found ${alpha}`);
+    if (!(alpha > 0)) fail(`'alpha_pattern' [${quoteText(pattern)}]: expected a number > 0, found ${alpha}`);
   }
   if (config.lora_bias) {
     if (typeof config.init_lora_weights !== 'boolean') fail(`'lora_bias' works with init_lora_weights true or false only, found '${config.init_lora_weights}'`);

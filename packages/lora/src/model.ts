@@ -4,8 +4,10 @@
  * layer already there, make the chosen base biases the adapter's, and keep a
  * trainable copy of classification heads for classification tasks.
  *
- * Everything is checked before the first change, because PiSSA and OLoRA
- * rewrite base weights, which core's rollback of a failed injection cannot undo.
+ * Everything is checked before the first change, then the planned parameters
+ * go to core (checked against a file's header when loading) before any is
+ * made; the base weights PiSSA and OLoRA rewrite are handed to core first, so
+ * a failed add or load puts them back.
  */
 import {
   InvalidArgumentError,
@@ -57,6 +59,14 @@ export function injectLora(context: InjectionContext<LoraConfig>): void {
   const targets = paths.map((path) => planTarget(model.getSubmodule(path), path, config, init));
   checkModulesToSave(model, config);
   warnAboutLayout(targets, config);
+
+  context.checkPlannedParameters(
+    targets.flatMap(({ path, layer, r }) =>
+      layer.plannedShapes(adapterName, { r, useDora: config.use_dora, loraBias: config.lora_bias ?? false }).map(([inner, shape]) => ({ path: `${path}.${inner}`, shape })),
+    ),
+  );
+  // PiSSA and OLoRA write a residual into the base weight: core puts it back if the add fails.
+  if (init.rewritesBaseWeight) for (const { layer } of targets) context.preserveBaseParameter(layer.baseWeight);
 
   for (const { path, layer, created, r, alpha } of targets) {
     if (created) context.replaceModule(path, layer as unknown as AnyModule);

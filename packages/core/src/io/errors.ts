@@ -1,4 +1,5 @@
 import { PeftError } from '../errors';
+import { quoteText } from '../util/quote';
 
 /**
  * Why a safetensors file was refused. Stable strings, so callers (and tests) can
@@ -38,7 +39,9 @@ export type SafetensorsFormatReason =
   /** `end - begin` differs from the product of the shape times the dtype size. */
   | 'BYTE_COUNT_MISMATCH'
   /** A valid file, but an I64/U32/U64 value does not fit the int32 tfjs tensor asked for. */
-  | 'INT_OUT_OF_RANGE';
+  | 'INT_OUT_OF_RANGE'
+  /** A float tensor holds NaN or an infinity, and the caller asked for finite values only. */
+  | 'NON_FINITE';
 
 /**
  * A safetensors file (or header) that peftjs refuses to decode. Every way a broken
@@ -61,7 +64,9 @@ export type AdapterFormatReason =
   /** The config is JSON but not an object, or lacks a string `peft_type`. */
   | 'INVALID_CONFIG'
   /** Only pickle weights (`adapter_model.bin`), which cannot be read safely. */
-  | 'UNSUPPORTED_WEIGHTS';
+  | 'UNSUPPORTED_WEIGHTS'
+  /** The config and the weights come from different saves (see commit-record.ts). */
+  | 'TORN_ADAPTER';
 
 /** An adapter folder whose config peftjs cannot use. */
 export class AdapterFormatError extends PeftError {
@@ -70,5 +75,25 @@ export class AdapterFormatError extends PeftError {
     message: string,
   ) {
     super('ADAPTER_FORMAT', `Invalid adapter (${reason}): ${message}`);
+  }
+}
+
+/** Another writer holds an adapter folder's lock for longer than the caller would wait. */
+export class AdapterFolderBusyError extends PeftError {
+  constructor(
+    readonly folder: string,
+    readonly waitedMs: number,
+  ) {
+    super('ADAPTER_FOLDER_BUSY', `another process is saving into ${quoteText(folder, 200)}: its lock was held for all of ${waitedMs} ms`);
+  }
+}
+
+/** A path that would make a write land outside the folder asked for (a symlinked sub-folder, say). */
+export class UnsafePathError extends PeftError {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super('UNSAFE_PATH', `${quoteText(path, 200)}: ${message}`);
   }
 }

@@ -44,4 +44,4 @@ export async function listAdapters(...args: Params<'listAdapters'>) {
   return (await load()).listAdapters(...args);
 }
 
-export type { AdapterPaths, AdapterToSave, LoadAdapterFilesOptions, LoadedAdapter } from './node';
+export type { AdapterPaths, AdapterToSave, FolderLockOptions, LoadAdapterFilesOptions, LoadedAdapter, SaveAdapterFilesOptions } from './node';

@@ -2,7 +2,7 @@
  * Browser-safe file formats: safetensors and Hugging Face peft adapters, on bytes
  * in memory. Reading and writing files lives in `./node` (Node only).
  */
-export { SafetensorsFormatError, AdapterFormatError } from './errors';
+export { SafetensorsFormatError, AdapterFormatError, AdapterFolderBusyError, UnsafePathError } from './errors';
 export type { SafetensorsFormatReason, AdapterFormatReason } from './errors';
 
 export { SAFETENSORS_DTYPES, isSafetensorsDtype } from './safetensors/dtypes';
@@ -17,7 +17,7 @@ export type {
 export { decodeSafetensorsRaw } from './safetensors/decode-raw';
 export type { DecodeSafetensorsOptions, DecodedSafetensorsRaw, RawTensor } from './safetensors/decode-raw';
 export { decodeSafetensors } from './safetensors/decode';
-export type { DecodedSafetensors } from './safetensors/decode';
+export type { DecodeSafetensorsTensorOptions, DecodedSafetensors } from './safetensors/decode';
 export { encodeSafetensors } from './safetensors/encode';
 export type { EncodableTensor, EncodeSafetensorsOptions } from './safetensors/encode';
 export {
@@ -28,6 +28,8 @@ export {
 } from './safetensors/half-precision';
 
 export { parseAdapterConfig, formatAdapterConfig } from './peft/adapter-config';
+export { COMMIT_RECORD_FILE, checkPair, formatCommitRecord, makeCommitRecord, parseCommitRecord } from './peft/commit-record';
+export type { CommitRecord, PairCheck, PairState } from './peft/commit-record';
 export type { AdapterConfig, AdapterConfigDocument, FormatAdapterConfigOptions } from './peft/adapter-config';
 export {
   ADAPTER_CONFIG_FILE,

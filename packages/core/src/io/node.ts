@@ -8,7 +8,8 @@ export {
   readSafetensorsFileHeader,
   saveSafetensorsFile,
 } from './node/safetensors-file';
-export { adapterPaths, listAdapters, loadAdapter, saveAdapter } from './node/adapter-directory';
-export type { AdapterPaths, AdapterToSave, LoadAdapterFilesOptions, LoadedAdapter } from './node/adapter-directory';
+export { adapterPaths, adapterPathsToRead, listAdapters, loadAdapter, saveAdapter } from './node/adapter-directory';
+export type { AdapterPaths, AdapterToSave, LoadAdapterFilesOptions, LoadedAdapter, SaveAdapterFilesOptions } from './node/adapter-directory';
+export type { FolderLockOptions } from './node/folder-lock';
 export { writeFilesAtomically } from './node/atomic-write';
 export type { AtomicWriteFs, FileToWrite } from './node/atomic-write';

@@ -10,6 +10,7 @@ import { PEFT_MODEL_PREFIX, toPeftFileName } from '../io/peft/tensor-names';
 import type { AnyModule } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
 import { closestNames } from '../util/closest';
+import { quoteText, showName } from '../util/quote';
 import type { PeftConfig } from './config/schema';
 import { AdapterStateError } from './errors';
 import type { PeftModel } from './peft-model';
@@ -36,22 +37,29 @@ interface FileNaming {
   unwritten: string[];
 }
 
+/**
+ * The peft file name of an adapter parameter at `path` (in the PeftModel, so
+ * under `base_model.model.` unless it is a root module's): the method's own
+ * name where it gives one, else the generic rule. null: not written as is;
+ * undefined: no name (a method bug for a parameter that must be saved).
+ */
+export function peftFileNameOf(model: PeftModel<never, unknown>, config: PeftConfig, adapterName: string, path: string): string | null | undefined {
+  const method = getPeftMethod(config.peft_type);
+  // Paths in the PeftModel start with peft's own prefix; toPeftFileName takes them relative to the base model.
+  const relative = path.startsWith(PEFT_MODEL_PREFIX) ? path.slice(PEFT_MODEL_PREFIX.length) : undefined;
+  // Not `??`: null (not written as is) is the method's answer, undefined asks for the generic rule.
+  const own = method.fileName?.(relative ?? path, adapterName, model as unknown as AnyModule);
+  if (own !== undefined) return own;
+  if (relative === undefined) return undefined;
+  return toPeftFileName(relative, { adapterName, tensorKeyPrefixes: method.tensorKeyPrefixes, modulesToSave: config.modules_to_save ?? [] });
+}
+
 function fileNaming(model: PeftModel<never, unknown>, adapterName: string): FileNaming {
   const config = model.peftConfig[adapterName];
-  const method = getPeftMethod(config.peft_type);
   const named = new Map<string, [string, Parameter]>();
   const unwritten: string[] = [];
   for (const [path, parameter] of model.adapterState(adapterName)) {
-    // Paths in the PeftModel start with peft's own prefix; toPeftFileName takes them relative to the base model.
-    const relative = path.startsWith(PEFT_MODEL_PREFIX) ? path.slice(PEFT_MODEL_PREFIX.length) : undefined;
-    // Not `??`: null (not written as is) is the method's answer, undefined asks for the generic rule.
-    const own = method.fileName?.(relative ?? path, adapterName, model as unknown as AnyModule);
-    const fileName =
-      own !== undefined
-        ? own
-        : relative === undefined
-          ? undefined
-          : toPeftFileName(relative, { adapterName, tensorKeyPrefixes: method.tensorKeyPrefixes, modulesToSave: config.modules_to_save ?? [] });
+    const fileName = peftFileNameOf(model, config, adapterName, path);
     if (fileName === null) {
       unwritten.push(path);
       continue;
@@ -142,13 +150,14 @@ function toJsonConfig(config: PeftConfig): AdapterConfig {
 export function assignAdapterFileState(model: PeftModel<never, unknown>, adapterName: string, tensors: Readonly<Record<string, tf.Tensor>>): void {
   const { named: expected, unwritten } = fileNaming(model, adapterName);
   const unexpected = Object.keys(tensors).filter((name) => !expected.has(name));
-  const missing = [...expected.keys()].filter((name) => !(name in tensors));
+  // Names come from files: own properties only ('constructor' in {} is true).
+  const missing = [...expected.keys()].filter((name) => !Object.hasOwn(tensors, name));
   if (unexpected.length > 0) throwIfComputed(model, adapterName, unexpected, expected, unwritten);
   if (unexpected.length > 0 || missing.length > 0) {
-    const hint = unexpected.length > 0 ? ` (closest expected names to '${unexpected[0]}': ${closestNames(unexpected[0], expected.keys(), 3).join(', ')})` : '';
+    const hint = unexpected.length > 0 ? ` (closest expected names to ${quoteText(unexpected[0])}: ${closestNames(unexpected[0], expected.keys(), 3).join(', ')})` : '';
     throw new PeftError(
       'ADAPTER_TENSOR_MISMATCH',
-      `adapter '${adapterName}': tensors in the file do not fit the model: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]${hint}`,
+      `adapter '${adapterName}': tensors in the file do not fit the model: missing [${listSome(missing)}], unexpected [${listSome(unexpected)}]${hint}`,
     );
   }
   for (const [name, [, parameter]] of expected) {
@@ -156,6 +165,12 @@ export function assignAdapterFileState(model: PeftModel<never, unknown>, adapter
     if (!tf.util.arraysEqual(value.shape, parameter.shape)) throw new ShapeMismatchError(`adapter tensor '${name}'`, parameter.shape, value.shape);
   }
   for (const [name, [, parameter]] of expected) parameter.assign(tensors[name]);
+}
+
+/** Names from files for a message: the first few, quoted and cut, and how many more. */
+function listSome(names: readonly string[], shown = 8): string {
+  const quoted = names.slice(0, shown).map((name) => showName(name, 200));
+  return names.length > shown ? `${quoted.join(', ')}, ... ${names.length - shown} more` : quoted.join(', ');
 }
 
 /**
@@ -167,7 +182,7 @@ export function assignAdapterFileState(model: PeftModel<never, unknown>, adapter
 function throwIfComputed(model: PeftModel<never, unknown>, adapterName: string, unexpected: string[], named: FileNaming['named'], unwritten: string[]): void {
   const computed = computeFileTensors(model, adapterName, named);
   tf.dispose(Object.values(computed));
-  const inFile = unexpected.filter((name) => name in computed);
+  const inFile = unexpected.filter((name) => Object.hasOwn(computed, name));
   if (inFile.length === 0) return;
   const peftType = model.peftConfig[adapterName].peft_type;
   const shown = unwritten.length > 4 ? [...unwritten.slice(0, 3), `... ${unwritten.length - 3} more`] : unwritten;

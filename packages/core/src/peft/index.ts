@@ -14,7 +14,7 @@ export { PeftModel, getPeftModel } from './peft-model';
 export type { SaveAdapterOptions, LoadAdapterOptions } from './peft-model-io';
 export { adapterFileState, assignAdapterFileState, adapterFileNames, type AdapterFileState } from './adapter-files';
 export { registerPeftMethod, unregisterPeftMethod, getPeftMethod, registeredPeftTypes, parsePeftConfig } from './registry';
-export type { PeftMethod, InjectionContext, ForwardTransform } from './method';
+export type { PeftMethod, InjectionContext, ForwardTransform, PlannedParameter } from './method';
 export { defineConfigSchema, COMMON_FIELDS, type PeftConfig, type ConfigSchema, type ConfigOf, type FieldTable } from './config/schema';
 export { fields, type Field, type NumberOptions } from './config/fields';
 export { findTargetModules, matchesModuleKey, adaptableModules, type TargetSpec, type TargetOptions } from './targets';

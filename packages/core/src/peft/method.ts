@@ -39,6 +39,30 @@ export interface InjectionContext<C extends PeftConfig = PeftConfig> {
    * transforms nest in activation order, the first outermost.
    */
   setForwardTransform(transform: ForwardTransform): void;
+  /**
+   * Call once every check that can fail has passed and before allocating the
+   * adapter's tensors, with the parameters the adapter will add (paths relative
+   * to the base model, as in memory: `h.0.attn.c_attn.lora_A.default.weight`).
+   * Core checks that each shape can be allocated and, when the adapter is being
+   * loaded from a file, that the file holds a tensor of that shape under the
+   * parameter's file name: a config that does not fit its weights (a hostile
+   * `r`, say) fails here, before any tensor is made or base weight changed.
+   * After injection core also checks the adapter added exactly these shapes.
+   */
+  checkPlannedParameters(planned: readonly PlannedParameter[]): void;
+  /**
+   * Call before changing a base parameter's value in place (PiSSA and OLoRA
+   * write a residual into the base weight): core keeps a copy while the adapter
+   * is being added and writes it back, bit for bit, if adding fails, also when a
+   * load fails later on (a file's tensor of the wrong shape).
+   */
+  preserveBaseParameter(parameter: Parameter): void;
+}
+
+/** A parameter an adapter is about to add (see InjectionContext.checkPlannedParameters). */
+export interface PlannedParameter {
+  readonly path: string;
+  readonly shape: readonly number[];
 }
 
 /** See InjectionContext.setForwardTransform. Input and output types are the model's. */

@@ -7,7 +7,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '../nn/module';
 import { loadAdapterFiles, saveAdapterFiles } from '../io/files';
 import { DEFAULT_ADAPTER_NAME } from '../io/peft/layout';
-import { adapterFileState, assignAdapterFileState } from './adapter-files';
+import { NotFoundError } from '../errors';
+import { closestNames } from '../util/closest';
+import { quoteText } from '../util/quote';
+import { adapterFileState, type AdapterFileState } from './adapter-files';
 import { PeftModel } from './peft-model';
 
 export interface SaveAdapterOptions {
@@ -18,44 +21,61 @@ export interface SaveAdapterOptions {
 export interface LoadAdapterOptions {
   /** Load for training (parameters trainable when active) rather than inference. Default false, as peft. */
   isTrainable?: boolean;
+  /**
+   * The folder to read inside `directory`: by default where peft's layout keeps
+   * the adapter's name (the top for `default`, else the sub-folder named after
+   * it). `''` reads the top of `directory` whatever name the adapter gets, as
+   * peft's `load_adapter(path, adapter_name)` does.
+   */
+  subfolder?: string;
+  /** Accept tensors holding NaN or infinities (refused by default, naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 /**
  * Writes each adapter as `adapter_config.json` + `adapter_model.safetensors`,
- * atomically. Returns the folders written. The model is not changed: tensors a
- * method computes for files (a P-tuning encoder's output, say) are freed after writing.
+ * atomically. Returns the folders written. Every name is checked, and every
+ * adapter's file state made, before the first file is written. The model is not
+ * changed: tensors a method computes for files (a P-tuning encoder's output,
+ * say) are freed after writing.
  */
 export async function saveAdapters(model: PeftModel<never, unknown>, directory: string, options: SaveAdapterOptions = {}): Promise<string[]> {
-  const written: string[] = [];
-  for (const adapterName of options.adapterNames ?? model.adapterNames) {
-    const state = adapterFileState(model, adapterName);
-    try {
-      const paths = await saveAdapterFiles(directory, { adapterName, config: state.config, tensors: state.tensors, floatPaths: state.floatPaths });
-      written.push(paths.adapterDirectory);
-    } finally {
-      // Tensors the method computed for the file (PeftMethod.computedFileTensors), written or not.
-      state.dispose();
+  const names = [...(options.adapterNames ?? model.adapterNames)];
+  for (const name of names) {
+    if (!model.adapterNames.includes(name)) {
+      throw new NotFoundError(`saveAdapter: no adapter named ${quoteText(name)} (adapters: ${model.adapterNames.join(', ') || 'none'})`, closestNames(name, model.adapterNames));
     }
   }
-  return written;
+  const states: AdapterFileState[] = [];
+  try {
+    for (const adapterName of names) states.push(adapterFileState(model, adapterName));
+    const written: string[] = [];
+    for (const [i, adapterName] of names.entries()) {
+      const { config, tensors, floatPaths } = states[i];
+      const paths = await saveAdapterFiles(directory, { adapterName, config, tensors, floatPaths });
+      written.push(paths.adapterDirectory);
+    }
+    return written;
+  } finally {
+    // Tensors the methods computed for the files (PeftMethod.computedFileTensors), written or not.
+    for (const state of states) state.dispose();
+  }
 }
 
-/** Adds adapter `adapterName` from a peft folder to a PeftModel. On any error the model is left as it was. */
+function loadFileOptions(adapterName: string, options: LoadAdapterOptions) {
+  return { adapterName, subfolder: options.subfolder, allowNonFinite: options.allowNonFinite };
+}
+
+/** Adds adapter `adapterName` from a peft folder to a PeftModel. On any error the model is left exactly as it was. */
 export async function loadAdapterInto(
   model: PeftModel<never, unknown>,
   directory: string,
   adapterName = DEFAULT_ADAPTER_NAME,
   options: LoadAdapterOptions = {},
 ): Promise<void> {
-  const loaded = await loadAdapterFiles(directory, { adapterName });
+  const loaded = await loadAdapterFiles(directory, loadFileOptions(adapterName, options));
   try {
-    model.addAdapter(adapterName, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) });
-    try {
-      assignAdapterFileState(model, adapterName, loaded.tensors);
-    } catch (error) {
-      model.deleteAdapter(adapterName);
-      throw error;
-    }
+    model.addAdapter(adapterName, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, { weights: loaded.tensors });
   } finally {
     for (const tensor of Object.values(loaded.tensors)) tensor.dispose();
   }
@@ -63,7 +83,7 @@ export async function loadAdapterInto(
 
 /**
  * peft's `PeftModel.from_pretrained`: wraps `base` with the adapter saved in
- * `directory`. On any error the base model is left as it was.
+ * `directory`. On any error the base model is left exactly as it was.
  */
 export async function loadPeftModel<In = tf.Tensor, Out = tf.Tensor>(
   base: Module<In, Out>,
@@ -71,16 +91,9 @@ export async function loadPeftModel<In = tf.Tensor, Out = tf.Tensor>(
   adapterName = DEFAULT_ADAPTER_NAME,
   options: LoadAdapterOptions = {},
 ): Promise<PeftModel<In, Out>> {
-  const loaded = await loadAdapterFiles(directory, { adapterName });
+  const loaded = await loadAdapterFiles(directory, loadFileOptions(adapterName, options));
   try {
-    const model = new PeftModel(base, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, adapterName);
-    try {
-      assignAdapterFileState(model as unknown as PeftModel<never, unknown>, adapterName, loaded.tensors);
-    } catch (error) {
-      model.unload();
-      throw error;
-    }
-    return model;
+    return new PeftModel(base, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, adapterName, { weights: loaded.tensors });
   } finally {
     for (const tensor of Object.values(loaded.tensors)) tensor.dispose();
   }

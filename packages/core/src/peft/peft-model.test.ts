@@ -118,7 +118,7 @@ describe('PeftModel', () => {
     const directory = await mkdtemp(path.join(tmpdir(), 'peftjs-'));
     try {
       await model.saveAdapter(directory);
-      expect((await readdir(directory)).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'other']);
+      expect((await readdir(directory)).sort()).toEqual(['.peftjs-commit.json', 'adapter_config.json', 'adapter_model.safetensors', 'other']);
       const header = readSafetensorsHeader(await readFile(path.join(directory, 'adapter_model.safetensors')));
       expect(header.tensors.map((t) => t.name)).toEqual([
         'base_model.model.body.0.scale_s',

@@ -15,11 +15,14 @@ import { ModuleDict } from '../nn/layers/containers';
 import { Module, type AnyModule } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
 import { closestNames } from '../util/closest';
+import { quoteValue } from '../util/quote';
 import { isAdapterLayer, type AdapterLayer, type MergeOptions } from './adapter-layer';
 import type { PeftConfig } from './config/schema';
 import { AdapterStateError, NotMergeableError } from './errors';
 import type { ForwardTransform, InjectionContext } from './method';
 import { ModulesToSaveWrapper } from './modules-to-save';
+import { assignAdapterFileState } from './adapter-files';
+import { AdapterPlan } from './adapter-plan';
 import type { LoadAdapterOptions, SaveAdapterOptions } from './peft-model-io';
 import { getPeftMethod } from './registry';
 import { adaptableModules, matchesModuleKey } from './targets';
@@ -40,6 +43,15 @@ class BaseModelHolder<In, Out> extends Module<In, Out> {
   }
 }
 
+export interface AddAdapterOptions {
+  /**
+   * The adapter's tensors under peft's file names (as `adapter_model.safetensors`
+   * holds them): the adapter starts from these. Not disposed; every tensor must
+   * fit a parameter, and every parameter with a file name must be given.
+   */
+  readonly weights?: Readonly<Record<string, tf.Tensor>>;
+}
+
 export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> {
   private readonly holder: BaseModelHolder<In, Out>;
   private readonly configs = new Map<string, PeftConfig>();
@@ -55,13 +67,13 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
   private readonly baseTrainable: Map<Parameter, boolean>;
   private unloaded = false;
 
-  constructor(base: Module<In, Out>, config: unknown, adapterName = DEFAULT_ADAPTER_NAME) {
+  constructor(base: Module<In, Out>, config: unknown, adapterName = DEFAULT_ADAPTER_NAME, options: AddAdapterOptions = {}) {
     super();
     this.baseTrainable = new Map(base.parameters().map((p) => [p, p.trainable]));
     this.holder = this.addModule('base_model', new BaseModelHolder(base));
     for (const parameter of base.parameters()) parameter.trainable = false;
     try {
-      this.addAdapter(adapterName, config);
+      this.addAdapter(adapterName, config, options);
     } catch (error) {
       for (const [parameter, trainable] of this.baseTrainable) parameter.trainable = trainable;
       throw error;
@@ -106,15 +118,19 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
 
   /**
    * Adds an adapter (not activated: call setAdapter). The config is parsed by
-   * the method its peft_type names. On any error the model is left as it was.
+   * the method its peft_type names. With `weights` (a file's tensors under peft's
+   * names) the adapter starts from them instead of its initialisation, and they
+   * are checked against what the config implies before anything is allocated,
+   * where the method plans its parameters (InjectionContext.checkPlannedParameters).
+   * On any error the model is left exactly as it was, base weights included.
    */
-  addAdapter(adapterName: string, rawConfig: unknown): PeftConfig {
+  addAdapter(adapterName: string, rawConfig: unknown, options: AddAdapterOptions = {}): PeftConfig {
     this.assertUsable();
     assertAdapterName(adapterName);
     if (this.configs.has(adapterName)) throw new InvalidArgumentError(`an adapter named '${adapterName}' already exists`);
     const type = (rawConfig as { peft_type?: unknown } | null)?.peft_type;
     if (typeof type !== 'string') {
-      throw new InvalidArgumentError(`PEFT config: expected an object with a string 'peft_type', found ${JSON.stringify(type)}`);
+      throw new InvalidArgumentError(`PEFT config: expected an object with a string 'peft_type', found ${quoteValue(type)}`);
     }
     const method = getPeftMethod(type);
     const config = method.schema.parse(rawConfig);
@@ -125,6 +141,7 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     const rootModules: Array<[ModuleDict, string]> = [];
     let transform: ForwardTransform | undefined;
     const model = this.holder.model as unknown as AnyModule;
+    const plan = new AdapterPlan(this as unknown as PeftModel<never, unknown>, config, adapterName, options.weights);
     const context: InjectionContext = {
       model,
       adapterName,
@@ -143,22 +160,37 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
       setForwardTransform: (next) => {
         transform = next;
       },
+      checkPlannedParameters: (planned) => plan.check(planned),
+      preserveBaseParameter: (parameter) => plan.preserve(parameter),
     };
     try {
-      method.inject(context);
-      this.injectModulesToSave(context);
-    } catch (error) {
-      for (const layer of this.adapterLayers()) layer.deleteAdapter(adapterName);
-      for (const [path, original] of replaced.reverse()) model.setSubmodule(path, original);
-      for (const [dict, key] of rootModules) dict.delete(key)?.dispose();
-      throw error;
+      try {
+        method.inject(context);
+        this.injectModulesToSave(context);
+      } catch (error) {
+        for (const layer of this.adapterLayers()) layer.deleteAdapter(adapterName);
+        for (const [path, original] of replaced.reverse()) model.setSubmodule(path, original);
+        for (const [dict, key] of rootModules) dict.delete(key)?.dispose();
+        plan.restoreBase();
+        throw error;
+      }
+      if (transform !== undefined) this.transforms.set(adapterName, transform);
+      const added = this.parameters().filter((p) => !before.has(p) || claimed.has(p));
+      this.adapterParameters.set(adapterName, new Set(added));
+      this.configs.set(adapterName, config);
+      for (const layer of this.adapterLayers()) layer.setActiveAdapters(this.active);
+      this.refreshTrainable();
+      try {
+        plan.assertHeld(this.adapterState(adapterName));
+        if (options.weights !== undefined) assignAdapterFileState(this as unknown as PeftModel<never, unknown>, adapterName, options.weights);
+      } catch (error) {
+        this.deleteAdapter(adapterName);
+        plan.restoreBase();
+        throw error;
+      }
+    } finally {
+      plan.dispose();
     }
-    if (transform !== undefined) this.transforms.set(adapterName, transform);
-    const added = this.parameters().filter((p) => !before.has(p) || claimed.has(p));
-    this.adapterParameters.set(adapterName, new Set(added));
-    this.configs.set(adapterName, config);
-    for (const layer of this.adapterLayers()) layer.setActiveAdapters(this.active);
-    this.refreshTrainable();
     return config;
   }
 

@@ -5,6 +5,7 @@
 import { InvalidArgumentError, NotFoundError } from '../errors';
 import { closestNames } from '../util/closest';
 import { globalState } from '../util/global-state';
+import { quoteText, quoteValue } from '../util/quote';
 import type { PeftConfig } from './config/schema';
 import type { PeftMethod } from './method';
 
@@ -32,7 +33,7 @@ export function getPeftMethod(peftType: string): PeftMethod {
   if (method === undefined) {
     const known = [...methods.keys()];
     throw new NotFoundError(
-      `no PEFT method '${peftType}' is registered (registered: ${known.length > 0 ? known.join(', ') : 'none'}; ` +
+      `no PEFT method ${quoteText(peftType)} is registered (registered: ${known.length > 0 ? known.join(', ') : 'none'}; ` +
         `import its package, e.g. @peftjs/lora, to register it)`,
       closestNames(peftType, known),
     );
@@ -48,7 +49,7 @@ export function registeredPeftTypes(): string[] {
 export function parsePeftConfig(raw: unknown): PeftConfig {
   const type = typeof raw === 'object' && raw !== null ? (raw as { peft_type?: unknown }).peft_type : undefined;
   if (typeof type !== 'string') {
-    throw new InvalidArgumentError(`PEFT config: expected an object with a string 'peft_type', found ${JSON.stringify(type)}`);
+    throw new InvalidArgumentError(`PEFT config: expected an object with a string 'peft_type', found ${quoteValue(type)}`);
   }
   return getPeftMethod(type).schema.parse(raw);
 }

@@ -79,6 +79,16 @@ export class LoraConv2d extends LoraLayer {
     this.lora_B.set(adapter, new Conv2D(r, this.outUnits, 1, { bias: loraBias }));
   }
 
+  protected factorShapes(adapter: string, r: number, loraBias: boolean): Array<[string, number[]]> {
+    const { inChannels, kernelSize } = this.conv;
+    const shapes: Array<[string, number[]]> = [
+      [`lora_A.${adapter}.weight`, [r, inChannels, ...kernelSize]],
+      [`lora_B.${adapter}.weight`, [this.outUnits, r, 1, 1]],
+    ];
+    if (loraBias) shapes.push([`lora_B.${adapter}.bias`, [this.outUnits]]);
+    return shapes;
+  }
+
   protected disposeFactors(adapter: string): void {
     this.lora_A.delete(adapter)?.dispose();
     this.lora_B.delete(adapter)?.dispose();

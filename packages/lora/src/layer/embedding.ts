@@ -72,6 +72,13 @@ export class LoraEmbedding extends LoraLayer {
     this.lora_embedding_B.create(adapter, tf.zeros([this.outUnits, r]));
   }
 
+  protected factorShapes(adapter: string, r: number): Array<[string, number[]]> {
+    return [
+      [`lora_embedding_A.${adapter}`, [r, this.fanIn]],
+      [`lora_embedding_B.${adapter}`, [this.outUnits, r]],
+    ];
+  }
+
   protected disposeFactors(adapter: string): void {
     this.lora_embedding_A.delete(adapter)?.dispose();
     this.lora_embedding_B.delete(adapter)?.dispose();

@@ -73,6 +73,15 @@ export class LoraLinear extends LoraLayer {
     this.lora_B.set(adapter, new Linear(r, this.outUnits, { bias: loraBias }));
   }
 
+  protected factorShapes(adapter: string, r: number, loraBias: boolean): Array<[string, number[]]> {
+    const shapes: Array<[string, number[]]> = [
+      [`lora_A.${adapter}.weight`, [r, this.fanIn]],
+      [`lora_B.${adapter}.weight`, [this.outUnits, r]],
+    ];
+    if (loraBias) shapes.push([`lora_B.${adapter}.bias`, [this.outUnits]]);
+    return shapes;
+  }
+
   protected disposeFactors(adapter: string): void {
     this.lora_A.delete(adapter)?.dispose();
     this.lora_B.delete(adapter)?.dispose();

@@ -109,6 +109,20 @@ export abstract class LoraLayer extends AdapterLayer {
 
   protected abstract createFactors(adapter: string, r: number, loraBias: boolean): void;
 
+  /** The parameters createFactors makes, by path inside this layer, without making them. */
+  protected abstract factorShapes(adapter: string, r: number, loraBias: boolean): Array<[string, number[]]>;
+
+  /**
+   * Every parameter addAdapter would add, by path inside this layer, without
+   * allocating: what core checks against a file's header before anything is made
+   * (InjectionContext.checkPlannedParameters).
+   */
+  plannedShapes(adapter: string, options: Pick<LoraAdapterOptions, 'r' | 'useDora' | 'loraBias'>): Array<[string, number[]]> {
+    const shapes = this.factorShapes(adapter, options.r, options.loraBias);
+    if (options.useDora) shapes.push([`lora_magnitude_vector.${adapter}.weight`, this.magnitudeShape]);
+    return shapes;
+  }
+
   protected abstract disposeFactors(adapter: string): void;
 
   /** LoRA's own bias on B (peft's `lora_bias`), if the adapter has one. */

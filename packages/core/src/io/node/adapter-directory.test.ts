@@ -34,7 +34,7 @@ describe('adapter folders', () => {
     const second = adapterTensors(2);
     await saveAdapter(dir, { config, tensors: first, floatPaths: ['/lora_dropout'] });
     await saveAdapter(dir, { config: { ...config, r: 3 }, tensors: second, adapterName: 'task_b' });
-    expect((await fsp.readdir(dir)).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'task_b']);
+    expect((await fsp.readdir(dir)).sort()).toEqual(['.peftjs-commit.json', 'adapter_config.json', 'adapter_model.safetensors', 'task_b']);
     expect(await listAdapters(dir)).toEqual(['default', 'task_b']);
     expect(adapterPaths(dir, 'task_b').configPath).toBe(path.join(dir, 'task_b', 'adapter_config.json'));
 
@@ -64,7 +64,7 @@ describe('adapter folders', () => {
 
     const after = await Promise.all(['adapter_config.json', 'adapter_model.safetensors'].map((f) => fsp.readFile(path.join(dir, f))));
     expect(after).toEqual(before);
-    expect((await fsp.readdir(dir)).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    expect((await fsp.readdir(dir)).sort()).toEqual(['.peftjs-commit.json', 'adapter_config.json', 'adapter_model.safetensors']);
     tf.dispose([...Object.values(old), ...Object.values(replacement)]);
   });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { HOST_TAG } from './folder-lock';
 
 export interface FileToWrite {
   readonly path: string;
@@ -46,6 +47,17 @@ function besides(file: string, tag: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${tag}`);
 }
 
+/**
+ * The temporary (`tmp`) and backup (`bak`) files a writer leaves beside `target`
+ * while it runs, and after a kill: `.<target>.<kind>-<host>-<pid>-<random>`, so a
+ * later writer can tell whose they are (see adapter-folder-state.ts).
+ */
+export function parseWriterFile(fileName: string): { target: string; kind: 'tmp' | 'bak'; host: string; pid: number } | undefined {
+  const match = /^\.(.+)\.(tmp|bak)-([0-9a-f]{8})-(\d{1,10})-[0-9a-f]{12}$/.exec(fileName);
+  if (match === null) return undefined;
+  return { target: match[1], kind: match[2] as 'tmp' | 'bak', host: match[3], pid: Number(match[4]) };
+}
+
 async function removeQuietly(fs: AtomicWriteFs, files: Iterable<string>): Promise<void> {
   for (const file of files) await fs.unlink(file).catch(() => undefined);
 }
@@ -61,7 +73,7 @@ async function removeQuietly(fs: AtomicWriteFs, files: Iterable<string>): Promis
  * (peft's `adapter_config.json`) last.
  */
 export async function writeFilesAtomically(files: readonly FileToWrite[], fs: AtomicWriteFs = nodeAtomicWriteFs): Promise<void> {
-  const token = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  const token = `${HOST_TAG}-${process.pid}-${randomBytes(6).toString('hex')}`;
   const temps = files.map((file) => ({ ...file, temp: besides(file.path, `tmp-${token}`), backup: besides(file.path, `bak-${token}`) }));
   const pending = new Set<string>();
   try {

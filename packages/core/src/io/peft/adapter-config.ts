@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../errors';
 import { AdapterFormatError } from '../errors';
+import { quoteValue } from '../../util/quote';
 import { findFloatLiteralPaths } from '../text/json-scan';
 import { formatPythonJson, type JsonValue } from '../text/python-json';
 
@@ -52,10 +53,10 @@ export function formatAdapterConfig(config: AdapterConfig, options: FormatAdapte
 
 function assertAdapterConfig(config: unknown, fail: (message: string) => Error): asserts config is AdapterConfig {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw fail(`adapter config must be a JSON object, found ${Array.isArray(config) ? 'an array' : String(config)}`);
+    throw fail(`adapter config must be a JSON object, found ${Array.isArray(config) ? 'an array' : quoteValue(config)}`);
   }
   const { peft_type: peftType } = config as Record<string, unknown>;
   if (typeof peftType !== 'string' || peftType === '') {
-    throw fail(`adapter config needs "peft_type" (a method name such as "LORA"), found ${JSON.stringify(peftType) ?? 'nothing'}`);
+    throw fail(`adapter config needs "peft_type" (a method name such as "LORA"), found ${peftType === undefined ? 'nothing' : quoteValue(peftType)}`);
   }
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../../errors';
+import { quoteValue } from '../../util/quote';
 
 /** File names Hugging Face peft reads and writes (`CONFIG_NAME`, `SAFETENSORS_WEIGHTS_NAME`). */
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
@@ -28,7 +29,7 @@ const UNSAFE_ADAPTER_NAME = /[.\s/\\:*?"<>|\p{Cc}]/u;
 export function assertAdapterName(adapterName: string): void {
   if (typeof adapterName !== 'string' || adapterName === '' || UNSAFE_ADAPTER_NAME.test(adapterName)) {
     throw new InvalidArgumentError(
-      `Adapter name ${JSON.stringify(adapterName)} is not usable: expected a non-empty name without dots, whitespace, path separators or any of :*?"<>|`,
+      `Adapter name ${quoteValue(adapterName)} is not usable: expected a non-empty name without dots, whitespace, path separators or any of :*?"<>|`,
     );
   }
 }

@@ -5,6 +5,15 @@ import { SAFETENSORS_DTYPES, type TfjsDtype } from './dtypes';
 import { asUint8Array, quoteName, readSafetensorsHeader, type BinaryInput, type SafetensorsHeader } from './header';
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from './half-precision';
 
+export interface DecodeSafetensorsTensorOptions extends DecodeSafetensorsOptions {
+  /**
+   * Refuse float tensors holding NaN or infinities (a SafetensorsFormatError
+   * `NON_FINITE` naming the tensor and the first such value), before any tensor
+   * is made. Adapter loading asks for it: a NaN weight poisons every output.
+   */
+  readonly rejectNonFinite?: boolean;
+}
+
 export interface DecodedSafetensors {
   readonly header: SafetensorsHeader;
   /** By name; an object without prototype. The caller owns (and disposes) the tensors. */
@@ -22,12 +31,14 @@ const INT32_MAX = 2 ** 31 - 1;
  * The header is validated and every value converted before the first tensor is
  * made, so a failure leaves no tensor behind.
  */
-export function decodeSafetensors(bytes: BinaryInput, options: DecodeSafetensorsOptions = {}): DecodedSafetensors {
+export function decodeSafetensors(bytes: BinaryInput, options: DecodeSafetensorsTensorOptions = {}): DecodedSafetensors {
   const view = asUint8Array(bytes);
   const header = readSafetensorsHeader(view);
   const converted = selectTensors(header, options).map((info) => {
     const raw = readRawTensor(view, header, info);
-    return { name: info.name, shape: [...info.shape], values: toTfjsValues(info.name, raw), dtype: SAFETENSORS_DTYPES[raw.dtype].tfjsDtype };
+    const values = toTfjsValues(info.name, raw);
+    if (options.rejectNonFinite && values instanceof Float32Array) assertFinite(info.name, raw.dtype, values);
+    return { name: info.name, shape: [...info.shape], values, dtype: SAFETENSORS_DTYPES[raw.dtype].tfjsDtype };
   });
   const tensors: Record<string, tf.Tensor> = Object.create(null);
   try {
@@ -77,4 +88,16 @@ function checkedInt32(name: string, dtype: string, value: number | bigint): numb
     );
   }
   return number;
+}
+
+function assertFinite(name: string, dtype: string, values: Float32Array): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new SafetensorsFormatError(
+        'NON_FINITE',
+        `tensor ${quoteName(name)} (${dtype}) holds ${values[i]} at flat index ${i}; refusing non-finite values (loadAdapter's allowNonFinite: true loads it anyway)`,
+        name,
+      );
+    }
+  }
 }

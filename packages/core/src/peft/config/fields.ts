@@ -6,6 +6,7 @@
  * know, since configs written by newer peft versions carry new keys.
  */
 import { InvalidArgumentError } from '../../errors';
+import { quoteValue } from '../../util/quote';
 
 export interface Field<T> {
   /** Checks and normalises a raw JSON value; throws a message on bad input. */
@@ -18,12 +19,7 @@ export interface Field<T> {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
+  return quoteValue(value);
 }
 
 function fail(key: string, expected: string, value: unknown): never {

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from '../../errors';
 import { warn } from '../../util/log';
+import { quoteValue, showName } from '../../util/quote';
 import { fields, type Field } from './fields';
 
 /** Keys every peft config has (peft's PeftConfigMixin and PeftConfig). */
@@ -54,24 +55,29 @@ export function defineConfigSchema<F extends FieldTable>(
     fields: table,
     parse(raw: unknown) {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-        throw new InvalidArgumentError(`${peftType} config: expected an object, found ${Array.isArray(raw) ? 'an array' : String(raw)}`);
+        throw new InvalidArgumentError(`${peftType} config: expected an object, found ${Array.isArray(raw) ? 'an array' : quoteValue(raw)}`);
       }
       const input: Record<string, unknown> = { peft_type: peftType, ...(raw as Record<string, unknown>) };
       if (input.peft_type !== peftType) {
-        throw new InvalidArgumentError(`config 'peft_type': expected '${peftType}', found '${String(input.peft_type)}'`);
+        throw new InvalidArgumentError(`config 'peft_type': expected '${peftType}', found ${quoteValue(input.peft_type)}`);
       }
-      const parsed: Record<string, unknown> = {};
+      // Keys come from files: own-property checks only ('constructor' is a key, not Object's), and
+      // a prototype-free result so a '__proto__' key stays a key.
+      const parsed: Record<string, unknown> = Object.create(null);
       for (const [key, field] of Object.entries(table)) {
-        if (key in input && input[key] !== undefined) parsed[key] = field.parse(input[key], key);
+        if (Object.hasOwn(input, key) && input[key] !== undefined) parsed[key] = field.parse(input[key], key);
         else if (field.defaultValue !== undefined) parsed[key] = structuredClone(field.defaultValue);
         else throw new InvalidArgumentError(`config '${key}': required (${field.description}), but missing`);
       }
-      const unknown = Object.keys(input).filter((key) => !(key in table));
+      const unknown = Object.keys(input).filter((key) => !Object.hasOwn(table, key));
       if (unknown.length > 0) {
-        warn(`${peftType} config: unknown keys kept as they are (from a newer peft version?): ${unknown.join(', ')}`);
+        const shown = unknown.slice(0, 10).map((key) => showName(key));
+        const more = unknown.length > shown.length ? `, ... ${unknown.length - shown.length} more` : '';
+        warn(`${peftType} config: unknown keys kept as they are (from a newer peft version?): ${shown.join(', ')}${more}`);
         for (const key of unknown) parsed[key] = input[key];
       }
-      const config = parsed as ConfigOf<F> & PeftConfig;
+      // A plain object again for callers (spread, JSON, equality), with '__proto__' as an own key.
+      const config = Object.defineProperties({}, Object.getOwnPropertyDescriptors(parsed)) as ConfigOf<F> & PeftConfig;
       validate?.(config);
       return config;
     },

@@ -1,0 +1,198 @@
+/**
+ * Reading an adapter folder as a whole, and tidying what dead writers left.
+ *
+ * A save writes three files through temporary names and renames them weights,
+ * config, commit record (see io/peft/commit-record.ts); before renaming, it
+ * hard-links the files it replaces to backups, removed once it is done. So at
+ * any instant, and after a kill at any point, the folder holds either a pair the
+ * record names, or one new file beside the old record and a backup of the file
+ * it replaced: the previous complete pair is still on disk, and readers use it.
+ *
+ * A torn pair with no writer's files beside it was not left by a save of ours:
+ * one file was rewritten by another tool (a Python script editing the weights,
+ * say). Such a pair is the user's, and is read as it is, like a folder that has
+ * no record at all.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { NotFoundError } from '../../errors';
+import { AdapterFormatError } from '../errors';
+import { checkPair, describeTornPair, parseCommitRecord, sha256Hex, COMMIT_RECORD_FILE, MAX_COMMIT_RECORD_BYTES, type CommitRecord } from '../peft/commit-record';
+import { ADAPTER_CONFIG_FILE, ADAPTER_PICKLE_WEIGHTS_FILE, ADAPTER_WEIGHTS_FILE } from '../peft/layout';
+import { parseWriterFile } from './atomic-write';
+import { HOST_TAG, isProcessAlive, tryAcquireFolderLock } from './folder-lock';
+import { readFileOrNotFound } from './safetensors-file';
+
+export interface AdapterFiles {
+  readonly adapterDirectory: string;
+  readonly configPath: string;
+  readonly weightsPath: string;
+}
+
+export interface AdapterFileBytes {
+  readonly config: Uint8Array;
+  readonly weights: Uint8Array;
+}
+
+/** How long a reader waits out a save in progress before calling the folder torn. */
+const READ_ATTEMPTS = 8;
+const FIRST_RETRY_MS = 5;
+
+const PAIR_FILES = [ADAPTER_WEIGHTS_FILE, ADAPTER_CONFIG_FILE, COMMIT_RECORD_FILE];
+
+async function readOptional(file: string, maxBytes: number): Promise<Uint8Array | undefined> {
+  try {
+    const stats = await fsp.stat(file);
+    if (stats.size > maxBytes) return new Uint8Array(maxBytes + 1); // not a record: parseCommitRecord refuses it
+    return await fsp.readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+async function readWeights(files: AdapterFiles): Promise<Uint8Array> {
+  try {
+    return await readFileOrNotFound(files.weightsPath, 'adapter weights');
+  } catch (error) {
+    const picklePath = path.join(files.adapterDirectory, ADAPTER_PICKLE_WEIGHTS_FILE);
+    if (error instanceof NotFoundError && (await fsp.access(picklePath).then(() => true, () => false))) {
+      throw new AdapterFormatError(
+        'UNSUPPORTED_WEIGHTS',
+        `${picklePath} is a pickle file, which cannot be read safely; convert it in Python with peft's save_pretrained(safe_serialization=True)`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Backups of `target` in the folder, newest first. */
+async function backupsOf(folder: string, target: string): Promise<string[]> {
+  const names = await fsp.readdir(folder).catch(() => [] as string[]);
+  const backups = names.filter((name) => {
+    const parsed = parseWriterFile(name);
+    return parsed?.kind === 'bak' && parsed.target === target;
+  });
+  const dated = await Promise.all(
+    backups.map(async (name) => ({ file: path.join(folder, name), time: await fsp.lstat(path.join(folder, name)).then((s) => s.mtimeMs, () => 0) })),
+  );
+  return dated.sort((a, b) => b.time - a.time).map((entry) => entry.file);
+}
+
+/** A backup of the stale file that completes the pair the record names, if one is left. */
+async function findBackup(files: AdapterFiles, record: CommitRecord, stale: 'config' | 'weights'): Promise<{ file: string; bytes: Uint8Array } | undefined> {
+  const target = stale === 'config' ? ADAPTER_CONFIG_FILE : ADAPTER_WEIGHTS_FILE;
+  const wanted = stale === 'config' ? record.configSha256 : record.weightsSha256;
+  for (const file of await backupsOf(files.adapterDirectory, target)) {
+    const bytes = await fsp.readFile(file).catch(() => undefined); // a live writer may remove it meanwhile
+    if (bytes !== undefined && (await sha256Hex(bytes)) === wanted) return { file, bytes };
+  }
+  return undefined;
+}
+
+/**
+ * The config and weights of one save, never a mix of two. Reads record, config,
+ * weights, record again; a record that changed meanwhile means a save finished
+ * during the read, so it reads again. A torn pair is completed from the backup
+ * the interrupted (or running) save left, or read again after a short wait;
+ * if it stays torn, an AdapterFormatError `TORN_ADAPTER`. Folders without a
+ * record (written by Python peft) are read as they are.
+ */
+export async function readAdapterFileBytes(files: AdapterFiles): Promise<AdapterFileBytes> {
+  const recordPath = path.join(files.adapterDirectory, COMMIT_RECORD_FILE);
+  let torn: 'config' | 'weights' = 'weights';
+  for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, FIRST_RETRY_MS * 2 ** attempt));
+    const recordBefore = await readOptional(recordPath, MAX_COMMIT_RECORD_BYTES);
+    const config = await readFileOrNotFound(files.configPath, 'adapter config');
+    const weights = await readWeights(files);
+    const recordAfter = await readOptional(recordPath, MAX_COMMIT_RECORD_BYTES);
+    if (!sameBytes(recordBefore, recordAfter)) continue;
+    const record = recordBefore === undefined ? undefined : parseCommitRecord(recordBefore);
+    if (record === undefined) return { config, weights };
+    const check = await checkPair(record, config, weights);
+    if (check.state !== 'torn') return { config, weights };
+    torn = check.stale!;
+    const backup = await findBackup(files, record, torn);
+    if (backup !== undefined) return torn === 'config' ? { config: backup.bytes, weights } : { config, weights: backup.bytes };
+    // No save of ours at work (its files would be here), and none finished meanwhile (the record would differ).
+    if (!(await hasWriterFiles(files.adapterDirectory)) && sameBytes(await readOptional(recordPath, MAX_COMMIT_RECORD_BYTES), recordBefore)) {
+      return { config, weights };
+    }
+  }
+  throw new AdapterFormatError('TORN_ADAPTER', describeTornPair(files.adapterDirectory, torn));
+}
+
+async function hasWriterFiles(folder: string): Promise<boolean> {
+  const names = await fsp.readdir(folder).catch(() => [] as string[]);
+  return names.some((name) => {
+    const parsed = parseWriterFile(name);
+    return parsed !== undefined && PAIR_FILES.includes(parsed.target);
+  });
+}
+
+/** Temporary and backup files of writers that are gone, beside this adapter's files. */
+async function leftovers(folder: string, lockHeld: boolean): Promise<string[]> {
+  const names = await fsp.readdir(folder).catch(() => [] as string[]);
+  return names.filter((name) => {
+    const parsed = parseWriterFile(name);
+    if (parsed === undefined || !PAIR_FILES.includes(parsed.target)) return false;
+    // Under the folder lock no peftjs writer is live here; otherwise only provably dead ones count.
+    return lockHeld || (parsed.host === HOST_TAG && !isProcessAlive(parsed.pid));
+  });
+}
+
+/**
+ * Under the folder's lock: first mends a pair a killed save tore (puts the
+ * backup that completes the recorded pair back in place), then removes every
+ * temporary and backup file dead writers left. Safe at any time: it never
+ * removes the backup a reader still needs before the pair is whole again, and
+ * a pair it cannot mend keeps its writer files, so readers keep refusing it
+ * rather than take it for another tool's edit.
+ */
+export async function tidyAdapterFolder(files: AdapterFiles): Promise<void> {
+  const recordBytes = await readOptional(path.join(files.adapterDirectory, COMMIT_RECORD_FILE), MAX_COMMIT_RECORD_BYTES);
+  const record = recordBytes === undefined ? undefined : parseCommitRecord(recordBytes);
+  let unmendable = false;
+  if (record !== undefined) {
+    const [config, weights] = await Promise.all([readOptional(files.configPath, Infinity), readOptional(files.weightsPath, Infinity)]);
+    if (config !== undefined && weights !== undefined) {
+      const check = await checkPair(record, config, weights);
+      if (check.state === 'torn') {
+        const backup = await findBackup(files, record, check.stale!);
+        if (backup !== undefined) await fsp.rename(backup.file, check.stale === 'config' ? files.configPath : files.weightsPath);
+        else unmendable = (await hasWriterFiles(files.adapterDirectory));
+      }
+    }
+  }
+  for (const name of await leftovers(files.adapterDirectory, true)) {
+    if (unmendable && parseWriterFile(name)?.kind === 'bak') continue;
+    await fsp.unlink(path.join(files.adapterDirectory, name)).catch(() => undefined);
+  }
+}
+
+/**
+ * What a load does for the folder: if dead writers left files, take the lock
+ * without waiting and tidy. A folder being written, or one this process may not
+ * write (read-only media), is left alone: reading does not depend on it.
+ */
+export async function tidyAfterDeadWriters(files: AdapterFiles): Promise<void> {
+  if ((await leftovers(files.adapterDirectory, false)).length === 0) return;
+  let lock;
+  try {
+    lock = await tryAcquireFolderLock(files.adapterDirectory);
+  } catch {
+    return; // EACCES, EROFS, ...: not ours to tidy
+  }
+  if (lock === undefined) return;
+  try {
+    await tidyAdapterFolder(files);
+  } finally {
+    await lock.release();
+  }
+}
