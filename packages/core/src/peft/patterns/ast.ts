@@ -40,6 +40,17 @@ export function alternation(options: PatternNode[]): PatternNode {
   return options.length === 1 ? options[0] : { kind: 'alternation', options };
 }
 
+/**
+ * A repetition, with the repeats that match only the empty string folded away:
+ * then every node but EMPTY adds at least one automaton state, so the state cap
+ * also bounds compile time (`((?:){1000}){1000}...` would otherwise unroll
+ * nothing 10^15 times without ever reaching it).
+ */
+export function repeat(item: PatternNode, min: number, max: number, position: number): PatternNode {
+  if (item.kind === 'empty' || max === 0) return EMPTY;
+  return { kind: 'repeat', item, min, max, position };
+}
+
 /** The fewest and most characters a node matches (Infinity when unbounded); lookarounds and anchors match none. */
 export function widthOf(node: PatternNode): [number, number] {
   switch (node.kind) {

@@ -6,7 +6,7 @@
  * possessive quantifiers, conditionals, `\N{...}`) is refused as UNSUPPORTED;
  * what Python itself refuses is refused as SYNTAX, with Python's reasons.
  */
-import { alternation, concat, widthOf, type PatternNode } from './ast';
+import { alternation, concat, repeat, widthOf, type PatternNode } from './ast';
 import { CharMatcher, type ClassEscape } from './char-sets';
 import { InvalidPatternError, type InvalidPatternReason } from './errors';
 import { PATTERN_LIMITS } from './limits';
@@ -152,7 +152,7 @@ class Parser {
     this.skipComments();
     const after = this.pos;
     if (this.quantifier() !== undefined) this.fail('SYNTAX', after, 'multiple repeat: a quantifier follows a quantifier');
-    return { kind: 'repeat', item: atom, min: quantifier.min, max: quantifier.max, position: start };
+    return repeat(atom, quantifier.min, quantifier.max, start);
   }
 
   /**

@@ -52,6 +52,14 @@ describe('peft config patterns', () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  test('repetitions of what matches only the empty string compile at once (the state cap cannot bound them)', () => {
+    const started = performance.now();
+    expect(full(`${'(?:'.repeat(5)}${'){1000}'.repeat(5)}x`, 'x')).toBe(true);
+    expect(full(`${'('.repeat(5)}a{0}${'){1000}'.repeat(5)}x`, 'x')).toBe(true);
+    expect(full(`${'('.repeat(5)}a{0}${'){1000}'.repeat(5)}x`, 'ax')).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   test("Python's meanings where JavaScript's differ", () => {
     // `$` also matches before a newline that ends the text; `\Z` only at the end.
     expect(full('a$\\n', 'a\n')).toBe(true);
