@@ -23,7 +23,7 @@ const truncated = (text: string, limit: number) => (text.length > limit ? `${tex
 /** The pattern, truncated, and where it is long the text around the problem, so the message stays readable. */
 function quote(pattern: string, position: number): string {
   const shown = JSON.stringify(truncated(pattern, SHOWN_CHARACTERS));
-  if (position < SHOWN_CHARACTERS - CONTEXT_CHARACTERS) return shown;
+  if (pattern.length <= SHOWN_CHARACTERS || position < SHOWN_CHARACTERS - CONTEXT_CHARACTERS) return shown;
   const start = Math.max(0, position - CONTEXT_CHARACTERS);
   return `${shown} (near ${JSON.stringify(pattern.slice(start, position + CONTEXT_CHARACTERS))})`;
 }

@@ -16,6 +16,7 @@ describe('refused patterns are InvalidPatternErrors that say why and where', () 
     ['([', 'SYNTAX', 1, "unterminated character set: expected ']' before the end of the pattern"],
     ['(["', 'SYNTAX', 1, "unterminated character set: expected ']' before the end of the pattern"],
     ['(a|b', 'SYNTAX', 0, "missing ')': the group opened here is not closed"],
+    ['model.layers.0.self_attn.q_proj|model.layers.[0-9.q_proj', 'SYNTAX', 45, "unterminated character set: expected ']' before the end of the pattern"],
     ['q_proj)', 'SYNTAX', 6, "unbalanced parenthesis: found ')' with no '(' to close"],
     ['*proj', 'SYNTAX', 0, "nothing to repeat: '*' follows no character or group"],
     ['a|+', 'SYNTAX', 2, "nothing to repeat: '+' follows no character or group"],
