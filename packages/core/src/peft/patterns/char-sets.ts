@@ -50,13 +50,18 @@ function inClass(escape: ClassEscape, cp: number): boolean {
 
 /** One step of the automaton: which characters it accepts. */
 export class CharMatcher {
+  /** The answers for ASCII, looked up: module paths are ASCII, and every step of every match asks. */
+  private readonly ascii = new Uint8Array(0x80);
+
   constructor(
     /** Inclusive [low, high] pairs, flattened. */
     readonly ranges: readonly number[],
     readonly classes: readonly ClassEscape[] = [],
     /** `[^...]` and `.`: everything the ranges and classes do not hold. */
     readonly negated = false,
-  ) {}
+  ) {
+    for (let cp = 0; cp < 0x80; cp++) this.ascii[cp] = this.compute(cp) ? 1 : 0;
+  }
 
   static literal(cp: number): CharMatcher {
     return new CharMatcher([cp, cp]);
@@ -70,6 +75,10 @@ export class CharMatcher {
   static readonly ANY_BUT_NEWLINE = new CharMatcher([0x0a, 0x0a], [], true);
 
   test(cp: number): boolean {
+    return cp < 0x80 ? this.ascii[cp] === 1 : this.compute(cp);
+  }
+
+  private compute(cp: number): boolean {
     const held = inRanges(this.ranges, cp) || this.classes.some((escape) => inClass(escape, cp));
     return held !== this.negated;
   }
