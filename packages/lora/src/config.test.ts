@@ -1,4 +1,4 @@
-import { InvalidArgumentError, parsePeftConfig, setWarningHandler } from '@peftjs/core';
+import { InvalidArgumentError, InvalidPatternError, parsePeftConfig, setWarningHandler } from '@peftjs/core';
 import { loraConfigSchema, rankAndAlpha, type LoraConfig } from './config';
 import './index';
 
@@ -89,5 +89,31 @@ describe('LoraConfig', () => {
     expect(rankAndAlpha(config, 'transformer.h.1.attn.c_proj')).toEqual({ r: 4, alpha: 3 });
     expect(rankAndAlpha(config, 'transformer.h.1.mlp.c_proj')).toEqual({ r: 4, alpha: 16 });
     expect(rankAndAlpha(config, 'x_c_proj')).toEqual({ r: 8, alpha: 16 });
+    // The first key that matches wins, in the file's order.
+    const first = (rank_pattern: Record<string, number>) => rankAndAlpha(parse({ rank_pattern }), 'transformer.h.1.mlp.c_proj').r;
+    expect([first({ c_proj: 4, 'mlp\\.c_proj': 6 }), first({ 'mlp\\.c_proj': 6, c_proj: 4 }), first({ 'h\\.\\d+\\.mlp\\.c_proj': 2, c_proj: 4 })]).toEqual([4, 6, 2]);
+    // A key's alternation stays inside it: 'fc|proj' is (.*\.)?(fc|proj)$, not (.*\.)?fc or proj$.
+    expect(['h.0.c_fc', 'h.0.c_proj', 'h.0.fc', 'h.0.proj', 'h.0.fc.x'].map((p) => rankAndAlpha(parse({ rank_pattern: { 'fc|proj': 2 } }), p).r)).toEqual([8, 8, 2, 2, 8]);
+  });
+
+  test.each([
+    [{ target_modules: '([' }, "target_modules: invalid regex \"([\" at position 1: unterminated character set: expected ']' before the end of the pattern"],
+    [{ target_modules: 'q_proj|(' }, 'target_modules: invalid regex "q_proj|(" at position 7: missing \')\': the group opened here is not closed'],
+    [{ exclude_modules: 'a{1001}' }, 'exclude_modules: invalid regex "a{1001}" at position 1: expected counted repetitions of at most 1000, found {1001}'],
+    [{ rank_pattern: { q: 2, '(["': 4 } }, "rank_pattern['([\"']: invalid regex \"([\\\"\" at position 1: unterminated character set"],
+    [{ alpha_pattern: { '(v)\\1': 2 } }, "alpha_pattern['(v)\\1']: invalid regex \"(v)\\\\1\" at position 3: backreferences ('\\1') are not supported"],
+  ])('a bad pattern in %j is an InvalidPatternError at parse time that names the field: %s', (raw, message) => {
+    expect(() => parse(raw)).toThrow(InvalidPatternError);
+    expect(() => parse(raw)).toThrow(message);
+    expect(() => parsePeftConfig({ peft_type: 'LORA', target_modules: ['q'], ...raw })).toThrow(message);
+  });
+
+  test('catastrophic-backtracking patterns parse and match in bounded time', () => {
+    const started = performance.now();
+    const config = parse({ target_modules: '(.*.*)*X', rank_pattern: { '(a+)+$': 2, '(x+x+)+y': 3, 'a(a|a)*': 5 } });
+    expect(rankAndAlpha(config, `${'a'.repeat(40)}!`).r).toBe(8);
+    expect(rankAndAlpha(config, `m.${'x'.repeat(40)}`).r).toBe(8);
+    expect(rankAndAlpha(config, `m.${'a'.repeat(40)}`).r).toBe(2);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

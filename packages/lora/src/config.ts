@@ -10,7 +10,10 @@
  */
 import {
   InvalidArgumentError,
+  checkModulePattern,
+  compilePatternKey,
   defineConfigSchema,
+  fieldWithKey,
   fields,
   quoteText,
   quoteValue,
@@ -125,6 +128,12 @@ function validate(config: LoraConfig): void {
   for (const [pattern, alpha] of Object.entries(config.alpha_pattern)) {
     if (!(alpha > 0)) fail(`'alpha_pattern' [${quoteText(pattern)}]: expected a number > 0, found ${alpha}`);
   }
+  // Regexes from the file: compiled (and cached) now, so a bad one fails at parse time naming its key.
+  if (config.target_modules !== 'all-linear') checkModulePattern(config.target_modules, 'target_modules');
+  checkModulePattern(config.exclude_modules, 'exclude_modules');
+  for (const field of ['rank_pattern', 'alpha_pattern'] as const) {
+    for (const key of Object.keys(config[field])) compilePatternKey(key, fieldWithKey(field, key));
+  }
   if (config.lora_bias) {
     if (typeof config.init_lora_weights !== 'boolean') fail(`'lora_bias' works with init_lora_weights true or false only, found '${config.init_lora_weights}'`);
     if (config.use_dora) fail("'lora_bias' is not supported with DoRA ('use_dora': true)");
@@ -144,15 +153,22 @@ export const loraConfigSchema: ConfigSchema<LoraConfig> = {
   },
 };
 
-/** peft's `get_pattern_key`: the first pattern that matches the end of the path on a dot boundary. */
-function patternValue(pattern: Readonly<Record<string, number>>, path: string): number | undefined {
+/**
+ * peft's `get_pattern_key`: the value of the first key that matches the end of
+ * the path on a dot boundary (`re.match(rf"(.*\.)?({key})$", path)`), matched
+ * by core's bounded pattern matcher since keys come from the config file.
+ */
+function patternValue(pattern: Readonly<Record<string, number>>, path: string, field: 'rank_pattern' | 'alpha_pattern'): number | undefined {
   for (const [key, value] of Object.entries(pattern)) {
-    if (new RegExp(`(?:^|.*\\.)(?:${key})$`).test(path)) return value;
+    if (compilePatternKey(key, fieldWithKey(field, key)).test(path)) return value;
   }
   return undefined;
 }
 
 /** The rank and alpha of the module at `path`, after rank_pattern and alpha_pattern. */
 export function rankAndAlpha(config: LoraConfig, path: string): { r: number; alpha: number } {
-  return { r: patternValue(config.rank_pattern, path) ?? config.r, alpha: patternValue(config.alpha_pattern, path) ?? config.lora_alpha };
+  return {
+    r: patternValue(config.rank_pattern, path, 'rank_pattern') ?? config.r,
+    alpha: patternValue(config.alpha_pattern, path, 'alpha_pattern') ?? config.lora_alpha,
+  };
 }

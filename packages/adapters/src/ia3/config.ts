@@ -4,7 +4,7 @@
  * Left unset, target and feed-forward modules take peft's defaults for the
  * architecture (recognised by module names, see util/architecture.ts).
  */
-import { InvalidArgumentError, defineConfigSchema, fields, type ConfigSchema, type PeftConfig } from '@peftjs/core';
+import { InvalidArgumentError, checkModulePattern, defineConfigSchema, fields, type ConfigSchema, type PeftConfig } from '@peftjs/core';
 
 export const IA3 = 'IA3';
 
@@ -31,6 +31,8 @@ export const ia3ConfigSchema = defineConfigSchema(
   },
   (config) => {
     const { target_modules: targets, feedforward_modules: feedForward } = config;
+    // Regexes from the file: a bad one fails here, naming its key, rather than when the model is adapted.
+    for (const key of ['target_modules', 'exclude_modules', 'feedforward_modules'] as const) checkModulePattern(config[key], key);
     // peft's own check (IA3Config.__post_init__), for list forms.
     if (Array.isArray(targets) && Array.isArray(feedForward)) {
       const outside = feedForward.filter((key) => !targets.includes(key));

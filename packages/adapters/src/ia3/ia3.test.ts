@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, NotFoundError, PeftModel, adapterFileNames, getPeftModel, saveAdapterFiles, setWarningHandler, type Module } from '@peftjs/core';
+import { InvalidArgumentError, InvalidPatternError, NotFoundError, PeftModel, adapterFileNames, getPeftModel, saveAdapterFiles, setWarningHandler, type Module } from '@peftjs/core';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expectClose, makeBert, makeGpt2, makeSmallNet, onBackend, outputOf, perturb, smallInput } from '../../test/helpers';
 import { PlacementError } from '../errors';
+import { ia3ConfigSchema } from './config';
 import { IA3Layer } from './layer';
 
 beforeAll(() => onBackend('cpu'));
@@ -154,6 +155,18 @@ describe('IA3', () => {
     expect(() => model.addAdapter('y', { peft_type: 'IA3', target_modules: ['0', '2'], feedforward_modules: [] })).toThrow(PlacementError);
     expect(model.adapterNames).toEqual(['default', 'bottleneck']);
     expect(model.baseModel.getSubmodule('2')).toBeInstanceOf(IA3Layer);
+    model.dispose();
+  });
+
+  test('regex fields are checked when the config is parsed, naming the field; regexes match in bounded time', () => {
+    for (const key of ['target_modules', 'exclude_modules', 'feedforward_modules']) {
+      const parse = () => ia3ConfigSchema.parse({ target_modules: ['2'], feedforward_modules: [], [key]: '2|([' });
+      expect(parse).toThrow(InvalidPatternError);
+      expect(parse).toThrow(`${key}: invalid regex "2|([" at position 3: unterminated character set`);
+    }
+    const model = getPeftModel(makeSmallNet(), { peft_type: 'IA3', target_modules: '[02]', exclude_modules: '(.*.*)*X', feedforward_modules: '(a|a)*b|2' });
+    expect(model.adapterState('default').map(([name]) => name)).toEqual(['base_model.model.0.ia3_l.default', 'base_model.model.2.ia3_l.default']);
+    expect((model.baseModel.getSubmodule('2') as unknown as IA3Layer).isFeedForward).toBe(true);
     model.dispose();
   });
 

@@ -36,7 +36,7 @@ function withDefaults(model: AnyModule, config: IA3Config): void {
 /** peft's rule: a regex must match the whole path; a list entry matches the end of the path. */
 function isFeedForward(config: IA3Config, path: string): boolean {
   const spec = config.feedforward_modules ?? [];
-  return matchesModuleKey(spec, path);
+  return matchesModuleKey(spec, path, 'feedforward_modules');
 }
 
 function injectIA3(context: InjectionContext<IA3Config>): void {

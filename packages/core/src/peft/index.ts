@@ -17,5 +17,15 @@ export { registerPeftMethod, unregisterPeftMethod, getPeftMethod, registeredPeft
 export type { PeftMethod, InjectionContext, ForwardTransform, PlannedParameter } from './method';
 export { defineConfigSchema, COMMON_FIELDS, type PeftConfig, type ConfigSchema, type ConfigOf, type FieldTable } from './config/schema';
 export { fields, type Field, type NumberOptions } from './config/fields';
-export { findTargetModules, matchesModuleKey, adaptableModules, type TargetSpec, type TargetOptions } from './targets';
+export { findTargetModules, matchesModuleKey, checkModulePattern, adaptableModules, type TargetSpec, type TargetOptions } from './targets';
+export {
+  compileFullMatch,
+  compilePatternKey,
+  clearPatternCache,
+  fieldWithKey,
+  InvalidPatternError,
+  PATTERN_LIMITS,
+  type CompiledPattern,
+  type InvalidPatternReason,
+} from './patterns/index';
 export { NotMergeableError, AdapterStateError } from './errors';

@@ -7,6 +7,9 @@
  * - `exclude_modules` removes matches by the same rules;
  * - `layers_to_transform` keeps only modules in the listed layer indices, found
  *   with `layers_pattern` (`h`, `layer`, ...: the index follows `.pattern.`).
+ * Config strings are untrusted: regexes are matched by ./patterns (Python `re`
+ * syntax, no backtracking, bounded size), and `layers_pattern` is compared as
+ * path segments, never turned into a regex.
  * Paths are relative to the base model (`transformer.h.0.attn.c_attn`). The
  * insides of adapter layers (their `base_layer`, per-adapter modules) are never
  * targets; an adapter layer itself is, so a second adapter lands in it.
@@ -15,6 +18,7 @@ import { NotFoundError } from '../errors';
 import type { AnyModule } from '../nn/module';
 import { closestNames } from '../util/closest';
 import { isAdapterLayer } from './adapter-layer';
+import { compileFullMatch } from './patterns/index';
 
 export interface TargetSpec {
   target_modules: string | string[] | null;
@@ -32,16 +36,41 @@ export interface TargetOptions {
   method?: string;
 }
 
-export function matchesModuleKey(spec: string | readonly string[], path: string): boolean {
-  if (typeof spec === 'string') return new RegExp(`^(?:${spec})$`).test(path);
+/**
+ * peft's rule for one module key: a string is a regex that must match the
+ * whole path (`re.fullmatch`); a list entry matches the path or its end after a
+ * dot. `field` names the config key in the InvalidPatternError a bad regex is.
+ */
+export function matchesModuleKey(spec: string | readonly string[], path: string, field = 'target_modules'): boolean {
+  if (typeof spec === 'string') return compileFullMatch(spec, field).test(path);
   return spec.some((key) => path === key || path.endsWith(`.${key}`));
 }
 
+/**
+ * Compiles a regex-string module spec now, so that a bad pattern fails when the
+ * config is parsed, as an InvalidPatternError naming `field`; lists and null
+ * need no check. The compiled pattern is cached for the matching that follows.
+ */
+export function checkModulePattern(spec: string | readonly string[] | null | undefined, field: string): void {
+  if (typeof spec === 'string') compileFullMatch(spec, field);
+}
+
+const isDigits = (segment: string) => segment.length > 0 && [...segment].every((c) => c >= '0' && c <= '9');
+
+/**
+ * The layer index of `path`: the first all-digit segment that follows the
+ * segments of a `layers_pattern` entry (any one segment when there is none).
+ * Compared segment by segment, since the pattern comes from the config.
+ */
 function layerIndex(path: string, pattern: string | string[] | null | undefined): number | undefined {
-  const patterns = pattern == null ? ['[^.]*'] : (Array.isArray(pattern) ? pattern : [pattern]).map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  for (const p of patterns) {
-    const match = new RegExp(`(?:^|\\.)${p}\\.(\\d+)(?:\\.|$)`).exec(path);
-    if (match) return Number(match[1]);
+  const segments = path.split('.');
+  const patterns = pattern == null ? [undefined] : (Array.isArray(pattern) ? pattern : [pattern]).map((p) => p.split('.'));
+  for (const wanted of patterns) {
+    const width = wanted?.length ?? 1;
+    for (let i = 0; i + width < segments.length; i++) {
+      if (wanted !== undefined && !wanted.every((segment, k) => segments[i + k] === segment)) continue;
+      if (isDigits(segments[i + width])) return Number(segments[i + width]);
+    }
   }
   return undefined;
 }
@@ -58,6 +87,8 @@ export function adaptableModules(root: AnyModule): Array<[string, AnyModule]> {
   return out.filter(([path]) => path !== '');
 }
 
+const SHOWN_TARGET_CHARACTERS = 120;
+
 /**
  * The paths of the modules `spec` selects, in tree order. Matching nothing is a
  * NotFoundError that lists the closest module names, so a typo is caught.
@@ -67,8 +98,11 @@ export function findTargetModules(root: AnyModule, spec: TargetSpec, options: Ta
   if (spec.target_modules === null || (Array.isArray(spec.target_modules) && spec.target_modules.length === 0)) {
     throw new NotFoundError(`${method}: target_modules is empty; name the modules to adapt`);
   }
-  const modules = adaptableModules(root);
   const targetKey = spec.target_modules;
+  // Before any module is looked at, so a bad pattern fails even where no module is a candidate.
+  if (targetKey !== 'all-linear') checkModulePattern(targetKey, 'target_modules');
+  checkModulePattern(spec.exclude_modules, 'exclude_modules');
+  const modules = adaptableModules(root);
   const layers = spec.layers_to_transform == null ? undefined : Array.isArray(spec.layers_to_transform) ? spec.layers_to_transform : [spec.layers_to_transform];
   const selected = modules.filter(([path, module]) => {
     if (options.isCandidate && !options.isCandidate(module, path)) return false;
@@ -77,7 +111,7 @@ export function findTargetModules(root: AnyModule, spec: TargetSpec, options: Ta
         ? (options.allLinear ?? (() => false))(module, path)
         : matchesModuleKey(targetKey, path);
     if (!hit) return false;
-    if (spec.exclude_modules != null && matchesModuleKey(spec.exclude_modules, path)) return false;
+    if (spec.exclude_modules != null && matchesModuleKey(spec.exclude_modules, path, 'exclude_modules')) return false;
     if (layers !== undefined) {
       const index = layerIndex(path, spec.layers_pattern);
       if (index === undefined || !layers.includes(index)) return false;
@@ -85,12 +119,15 @@ export function findTargetModules(root: AnyModule, spec: TargetSpec, options: Ta
     return true;
   });
   if (selected.length === 0) {
-    const wanted = typeof targetKey === 'string' ? targetKey : targetKey.join(', ');
+    // Config text: quoted truncated, and suggestions computed from a bounded query (edit distance is quadratic).
+    const joined = typeof targetKey === 'string' ? targetKey : targetKey.join(', ');
+    const wanted = joined.length > SHOWN_TARGET_CHARACTERS ? `${joined.slice(0, SHOWN_TARGET_CHARACTERS)}...` : joined;
     const names = modules.map(([path]) => path);
     const leafNames = [...new Set(names.map((p) => p.slice(p.lastIndexOf('.') + 1)))];
+    const query = (typeof targetKey === 'string' ? targetKey : targetKey[0]).slice(0, SHOWN_TARGET_CHARACTERS);
     throw new NotFoundError(
       `${method}: target_modules [${wanted}] match no adaptable module${layers ? ` in layers [${layers.join(', ')}]` : ''}`,
-      closestNames(typeof targetKey === 'string' ? targetKey : targetKey[0], [...leafNames, ...names]),
+      closestNames(query, [...leafNames, ...names]),
     );
   }
   return selected.map(([path]) => path);
