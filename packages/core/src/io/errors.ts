@@ -1,4 +1,5 @@
 import { PeftError } from '../errors';
+import { brandErrorClass } from '../util/brand';
 
 /**
  * Why a safetensors file was refused. Stable strings, so callers (and tests) can
@@ -45,6 +46,10 @@ export type SafetensorsFormatReason =
  * or hostile file can fail ends here, never in a crash, hang or huge allocation.
  */
 export class SafetensorsFormatError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'SafetensorsFormatError');
+  }
+
   constructor(
     readonly reason: SafetensorsFormatReason,
     message: string,
@@ -65,6 +70,10 @@ export type AdapterFormatReason =
 
 /** An adapter folder whose config peftjs cannot use. */
 export class AdapterFormatError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'AdapterFormatError');
+  }
+
   constructor(
     readonly reason: AdapterFormatReason,
     message: string,

@@ -6,7 +6,8 @@
  * parameters, freeze the rest.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, NotFoundError, PeftError, ShapeMismatchError } from '../errors';
+import { InvalidArgumentError, NotFoundError, ShapeMismatchError, StateDictMismatchError } from '../errors';
+import { brandClass } from '../util/brand';
 import { closestNames } from '../util/closest';
 import { Parameter, type ParameterOptions } from './parameter';
 
@@ -16,6 +17,10 @@ export type AnyModule = Module<unknown, unknown>;
 const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
+  static {
+    brandClass(this, 'core', 'Module');
+  }
+
   private readonly ownParameters = new Map<string, Parameter>();
   private readonly ownChildren = new Map<string, AnyModule>();
   /** Dropout and similar layers act only while training. Set with `train()` / `eval()`. */
@@ -233,10 +238,7 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
     const missing = [...parameters.keys()].filter((path) => !(path in values));
     const unexpected = Object.keys(values).filter((path) => !parameters.has(path));
     if (strict && (missing.length > 0 || unexpected.length > 0)) {
-      throw new PeftError(
-        'STATE_DICT_MISMATCH',
-        `loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`,
-      );
+      throw new StateDictMismatchError(missing, unexpected);
     }
     for (const [path, value] of Object.entries(values)) {
       const parameter = parameters.get(path);
