@@ -28,7 +28,7 @@ export const indexingGradients: tf.GradConfig[] = [
     gradFunc: (dy, [x, indices], attrs) => {
       const { axis, batchDims } = attrsOf<tf.GatherV2Attrs>(attrs);
       if (batchDims !== 0) {
-        throw new UnsupportedGradientError('gather', `with batchDims=${batchDims}: only batchDims=0 is supported`);
+        throw new UnsupportedGradientError(tf.GatherV2, `with batchDims=${batchDims}: only batchDims=0 is supported`);
       }
       const parsedAxis = tf.util.parseAxisParam(axis, x.shape)[0];
       return { x: () => ungather(one(dy), indices, x.shape, parsedAxis), indices: () => zeroGradient(indices) };

@@ -21,7 +21,7 @@ import { attrsOf, one } from './util';
 /** p laid over x the way the kernel reads it. */
 function cycled(p: tf.Tensor, x: tf.Tensor): tf.Tensor {
   if (x.size % p.size !== 0) {
-    throw new UnsupportedGradientError('batchNorm', `with a statistic of ${p.size} values, which does not tile x of ${x.size} values: expected a size that divides x's`);
+    throw new UnsupportedGradientError(tf.FusedBatchNorm, `with a statistic of ${p.size} values, which does not tile x of ${x.size} values: expected a size that divides x's`);
   }
   if (p.size === x.size) return tf.reshape(p, x.shape);
   if (p.size === x.shape[x.rank - 1]) return tf.reshape(p, [p.size]); // per channel: plain broadcasting, no copy
