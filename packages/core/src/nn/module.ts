@@ -63,7 +63,14 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
     return parameter;
   }
 
-  /** Registers a child module under `name`. Returns it, for `this.fc = this.addModule('fc', new Linear(...))`. */
+  /**
+   * Registers a child module under `name`. Returns it, for
+   * `this.fc = this.addModule('fc', new Linear(...))`: when a PEFT method
+   * replaces the child (`setSubmodule`), fields of this module that hold it
+   * are pointed at the replacement, so `this.fc.call(x)` runs the adapter.
+   * A child captured elsewhere (a closure, a `#private` field, another
+   * module's field) keeps the old one; read it back with `getSubmodule` there.
+   */
   protected addModule<M extends Module<never, unknown>>(name: string, module: M): M {
     this.checkNewName(name);
     this.ownChildren.set(name, module as unknown as AnyModule);
@@ -206,7 +213,35 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
       }
     }
     parent.ownChildren.set(name, next);
+    parent.repointFields(name, original, next);
     return original;
+  }
+
+  /**
+   * Points this module's own fields that hold `original` at `replacement`:
+   * a field, an element of an array field, a value of a Map field (what
+   * cloneModule also remaps). Fields that cannot be written are left.
+   * If `original` is still registered here under another name, which field
+   * meant which name cannot be told, and only a field called `name` moves.
+   */
+  private repointFields(name: string, original: AnyModule, replacement: AnyModule): void {
+    const stillChild = [...this.ownChildren.values()].includes(original);
+    for (const key of Object.keys(this)) {
+      if (stillChild && key !== name) continue;
+      const descriptor = Object.getOwnPropertyDescriptor(this, key);
+      const value: unknown = descriptor?.value;
+      if (value === original) {
+        if (descriptor?.writable) (this as Record<string, unknown>)[key] = replacement;
+      } else if (stillChild || Object.isFrozen(value)) {
+        continue;
+      } else if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          if (item === original) value[i] = replacement;
+        });
+      } else if (value instanceof Map && value !== this.ownChildren) {
+        for (const [k, item] of value) if (item === original) value.set(k, replacement);
+      }
+    }
   }
 
   // ---- state ------------------------------------------------------------
