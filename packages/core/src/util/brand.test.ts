@@ -57,7 +57,7 @@ describe('brandClass', () => {
     plain.dispose();
   });
 
-  test('the brand marks are not enumerable: they do not show in keys, spreads or JSON', () => {
+  test('the brand marks are not enumerable: they do not show in keys or JSON', () => {
     const layer = new Linear(1, 1);
     expect(Object.keys(Linear.prototype)).toEqual([]);
     expect(Object.getOwnPropertySymbols(layer)).toEqual([]);

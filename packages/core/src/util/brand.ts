@@ -19,8 +19,9 @@
  * `instanceof` does, so `x instanceof MyLinear` is true only for MyLinear
  * instances (of this copy of MyLinear: a user's class exists once).
  *
- * Every class @peftjs/core exports is branded. Packages built on core brand
- * their own classes with the same helpers (scope: the package, 'lora', ...).
+ * Every class @peftjs/core exports is branded, and every error class of the
+ * @peftjs packages (scope: the package, 'lora', ...); other classes of those
+ * packages are not (yet).
  */
 
 /** A class, by what branding needs of it (a protected or abstract constructor is fine). */
@@ -42,7 +43,7 @@ function hasInstance(this: Branded, value: unknown): boolean {
 }
 
 /** The key a class branded as `<scope>.<name>` marks its prototype with. */
-export function brandKey(scope: string, name: string): symbol {
+function brandKey(scope: string, name: string): symbol {
   return Symbol.for(`peftjs.${scope}.${name}`);
 }
 
