@@ -91,7 +91,7 @@ export class UnsupportedGradientError extends PeftError {
   }
 
   constructor(
-    /** The op whose gradient was asked for ('conv2d', 'gather', ...). */
+    /** The tfjs kernel whose gradient was asked for ('Conv2D', 'GatherV2', ...). */
     readonly kernel: string,
     /** What about its attributes is not supported, and what is. */
     readonly reason: string,
