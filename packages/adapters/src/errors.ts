@@ -2,7 +2,7 @@
  * Typed errors of @peftjs/adapters. Each is a core `PeftError` with a stable
  * `code`, and says what was expected and what was found.
  */
-import { PeftError } from '@peftjs/core';
+import { brandErrorClass, PeftError } from '@peftjs/core';
 
 /** Why a composition was refused. */
 export type CompositionErrorReason =
@@ -19,6 +19,10 @@ export type CompositionErrorReason =
 
 /** An adapter composition that cannot be used; `at` locates the offending block (`Stack > Fuse[1]`). */
 export class CompositionError extends PeftError {
+  static {
+    brandErrorClass(this, 'adapters', 'CompositionError');
+  }
+
   constructor(
     readonly reason: CompositionErrorReason,
     message: string,
@@ -34,6 +38,10 @@ export class CompositionError extends PeftError {
  * (Rules that match no module are core's NotFoundError, as for target_modules.)
  */
 export class PlacementError extends PeftError {
+  static {
+    brandErrorClass(this, 'adapters', 'PlacementError');
+  }
+
   constructor(message: string) {
     super('INVALID_PLACEMENT', message);
   }

@@ -1,5 +1,6 @@
 // @peftjs/core: the public API, named explicitly so that what is exported is a decision.
-export { PeftError, ShapeMismatchError, NotFoundError, InvalidArgumentError } from './errors';
+export { PeftError, ShapeMismatchError, NotFoundError, InvalidArgumentError, StateDictMismatchError, type PeftErrorCode, type PeftErrorCodes } from './errors';
+export { brandClass, brandErrorClass } from './util/brand';
 export * from './backend/index';
 export * from './nn/index';
 export {

@@ -1,8 +1,12 @@
 /** LoRA's typed errors; everything else uses core's (InvalidArgumentError, NotFoundError, ShapeMismatchError, ...). */
-import { PeftError } from '@peftjs/core';
+import { brandErrorClass, PeftError } from '@peftjs/core';
 
 /** A target module of a type LoRA cannot adapt. */
 export class UnsupportedLayerError extends PeftError {
+  static {
+    brandErrorClass(this, 'lora', 'UnsupportedLayerError');
+  }
+
   constructor(
     readonly path: string,
     readonly layerType: string,
@@ -13,6 +17,10 @@ export class UnsupportedLayerError extends PeftError {
 
 /** A safe merge found NaN or infinite values; nothing was changed. */
 export class NonFiniteMergeError extends PeftError {
+  static {
+    brandErrorClass(this, 'lora', 'NonFiniteMergeError');
+  }
+
   constructor(readonly adapterName: string) {
     super('NON_FINITE_MERGE', `merging adapter '${adapterName}' gives NaN or infinite weights (the adapter seems broken); the weights were left unchanged`);
   }

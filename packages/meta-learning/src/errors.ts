@@ -4,10 +4,14 @@
  * parsing messages. Unknown parameter names reuse core's NotFoundError (with
  * its "closest names" suggestions), so one catch works across packages.
  */
-import { InvalidArgumentError, PeftError } from '@peftjs/core';
+import { brandErrorClass, InvalidArgumentError, PeftError } from '@peftjs/core';
 
 /** An option of a meta-learner, sampler or evaluation with a value outside what is accepted. */
 export class MetaLearningOptionError extends InvalidArgumentError {
+  static {
+    brandErrorClass(this, 'meta-learning', 'MetaLearningOptionError');
+  }
+
   constructor(
     readonly option: string,
     readonly expected: string,
@@ -19,6 +23,10 @@ export class MetaLearningOptionError extends InvalidArgumentError {
 
 /** A parameter selection that selects nothing: the inner or outer loop would have nothing to adapt. */
 export class EmptyParameterSubsetError extends PeftError {
+  static {
+    brandErrorClass(this, 'meta-learning', 'EmptyParameterSubsetError');
+  }
+
   constructor(
     readonly what: string,
     detail: string,
@@ -29,6 +37,10 @@ export class EmptyParameterSubsetError extends PeftError {
 
 /** An episode that the dataset cannot fill: more ways than classes, or more shots than a class has examples. */
 export class EpisodeSizeError extends PeftError {
+  static {
+    brandErrorClass(this, 'meta-learning', 'EpisodeSizeError');
+  }
+
   constructor(
     message: string,
     readonly needed: number,
@@ -40,6 +52,10 @@ export class EpisodeSizeError extends PeftError {
 
 /** The meta-loss was NaN or infinite; the meta-parameters are left as they were before the step. */
 export class NonFiniteMetaLossError extends PeftError {
+  static {
+    brandErrorClass(this, 'meta-learning', 'NonFiniteMetaLossError');
+  }
+
   constructor(readonly value: number) {
     super('NON_FINITE_LOSS', `meta-step: expected a finite meta-loss, found ${value}; the meta-parameters were not updated`);
   }

@@ -2,10 +2,14 @@
  * Typed errors of @peftjs/models. Each extends core's `PeftError` (stable `code`)
  * and says what was expected and what was found.
  */
-import { PeftError, ShapeMismatchError } from '@peftjs/core';
+import { brandErrorClass, PeftError, ShapeMismatchError } from '@peftjs/core';
 
 /** A checkpoint tensor whose shape does not fit the model built from the config. */
 export class CheckpointShapeError extends ShapeMismatchError {
+  static {
+    brandErrorClass(this, 'models', 'CheckpointShapeError');
+  }
+
   constructor(
     /** The tensor's name in the checkpoint file. */
     readonly tensorName: string,
@@ -20,6 +24,10 @@ export class CheckpointShapeError extends ShapeMismatchError {
 
 /** A checkpoint that lacks tensors the model needs, or holds tensors the model has no place for. */
 export class CheckpointKeysError extends PeftError {
+  static {
+    brandErrorClass(this, 'models', 'CheckpointKeysError');
+  }
+
   constructor(
     readonly missing: readonly string[],
     readonly unexpected: readonly string[],
@@ -33,6 +41,10 @@ export class CheckpointKeysError extends PeftError {
 
 /** A config.json value this package cannot build a model from. */
 export class ModelConfigError extends PeftError {
+  static {
+    brandErrorClass(this, 'models', 'ModelConfigError');
+  }
+
   constructor(
     readonly field: string,
     expected: string,
@@ -44,6 +56,10 @@ export class ModelConfigError extends PeftError {
 
 /** A tfjs-layers layer (on import) or a module (on export) with no counterpart on the other side. */
 export class UnsupportedLayerError extends PeftError {
+  static {
+    brandErrorClass(this, 'models', 'UnsupportedLayerError');
+  }
+
   constructor(
     /** Layer name (import) or module path (export). */
     readonly where: string,
@@ -57,6 +73,10 @@ export class UnsupportedLayerError extends PeftError {
 
 /** A token id outside the vocabulary of a model or tokenizer. */
 export class TokenIdOutOfRangeError extends PeftError {
+  static {
+    brandErrorClass(this, 'models', 'TokenIdOutOfRangeError');
+  }
+
   constructor(
     readonly what: string,
     readonly id: number,

@@ -4,7 +4,7 @@
  */
 export type { BackendDevice, BackendInfo, BackendName, ResolvedBackendName, UseBackendOptions } from './types';
 export { useBackend, backendInfo } from './use-backend';
-export { BackendInitError, BackendNotInstalledError, UnknownBackendError } from './errors';
+export { BackendInitError, BackendNotInstalledError, NoBackendError, UnknownBackendError, UnsupportedBackendError, UnsupportedGradientError } from './errors';
 export { WasmThreadsUnavailableError } from './wasm-threads';
 export { registerGradients } from './gradients';
 export { registerWasmTrainingKernels } from './wasm-kernels';

@@ -5,15 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { InvalidArgumentError, PeftError } from '../errors';
-import { BackendNotInstalledError, UnknownBackendError } from './errors';
+import { InvalidArgumentError } from '../errors';
+import { BackendNotInstalledError, NoBackendError, UnknownBackendError, UnsupportedBackendError } from './errors';
 import { TRAINING_GRADIENTS } from './gradients';
 import { backendInfo, useBackend } from './use-backend';
 
 const silenceCpuBanner = () => ((tf.backend() as unknown as { firstUse?: boolean }).firstUse = false);
 
 test('backendInfo before any backend runs is a typed error', () => {
-  expect(() => backendInfo()).toThrow(expect.objectContaining({ code: 'NO_BACKEND' }));
+  expect(() => backendInfo()).toThrow(NoBackendError);
+  expect(() => backendInfo()).toThrow(expect.objectContaining({ code: 'NO_BACKEND', name: 'NoBackendError', failures: [] }));
 });
 
 test('registerTrainingSupport: false leaves tfjs as shipped', async () => {
@@ -88,7 +89,8 @@ test('wasmThreads cannot change once wasm runs in the process', async () => {
 test('a tfjs backend peftjs does not manage is reported as such', async () => {
   tf.registerBackend('foreign', () => new MathBackendCPU());
   await tf.setBackend('foreign');
-  expect(() => backendInfo()).toThrow(PeftError);
+  expect(() => backendInfo()).toThrow(UnsupportedBackendError);
+  expect(() => backendInfo()).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_BACKEND', tfjsBackend: 'foreign', supported: ['tensorflow', 'wasm', 'cpu'] }));
   expect(() => backendInfo()).toThrow(/'foreign' is not one peftjs manages/);
   await useBackend('wasm');
   tf.removeBackend('foreign');

@@ -5,9 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type * as NodeOs from 'node:os';
-import { InvalidArgumentError, PeftError } from '../errors';
+import { InvalidArgumentError } from '../errors';
 import { BACKEND_CANDIDATES, BACKEND_NAMES, type BackendCandidate } from './candidates';
-import { BackendInitError, BackendNotInstalledError, UnknownBackendError } from './errors';
+import { BackendInitError, BackendNotInstalledError, NoBackendError, UnknownBackendError, UnsupportedBackendError } from './errors';
 import { registerGradients } from './gradients';
 import { isMissingPackageError, isPackageInstalled } from './node-modules';
 import type { BackendInfo, BackendName, UseBackendOptions } from './types';
@@ -40,20 +40,17 @@ export async function useBackend(name: BackendName = 'auto', options: UseBackend
       failures.push(error.message);
     }
   }
-  throw new PeftError('NO_BACKEND', `no backend could be started: ${failures.join('; ')}`);
+  throw new NoBackendError(`no backend could be started: ${failures.join('; ')}`, failures);
 }
 
 /** What is running now: name, device, SIMD, threads and `tf.memory()`. */
 export function backendInfo(): BackendInfo {
   const tfjsBackend = tf.getBackend() as string | null;
-  if (tfjsBackend == null) throw new PeftError('NO_BACKEND', 'no backend is running yet: call useBackend() first');
+  if (tfjsBackend == null) throw new NoBackendError('no backend is running yet: call useBackend() first');
   const candidate =
     started?.tfjsBackend === tfjsBackend ? started : BACKEND_CANDIDATES.find((c) => c.tfjsBackend === tfjsBackend && c.device === 'cpu');
   if (candidate == null) {
-    throw new PeftError(
-      'UNSUPPORTED_BACKEND',
-      `the active tfjs backend '${tfjsBackend}' is not one peftjs manages: expected one of ${[...new Set(BACKEND_CANDIDATES.map((c) => `'${c.tfjsBackend}'`))].join(', ')}`,
-    );
+    throw new UnsupportedBackendError(tfjsBackend, [...new Set(BACKEND_CANDIDATES.map((c) => c.tfjsBackend))]);
   }
   const wasm = candidate.name === 'wasm' ? (tf.backend() as BackendWasm).wasm : null;
   return {

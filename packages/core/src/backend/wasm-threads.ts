@@ -46,6 +46,7 @@ import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
 import type * as NodeOs from 'node:os';
 import type * as NodeWorkerThreads from 'node:worker_threads';
 import { PeftError } from '../errors';
+import { brandErrorClass } from '../util/brand';
 import { importByName, nodeBuiltin, resolveModulePath } from './node-modules';
 
 const WORKER_MODULE = '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js';
@@ -53,6 +54,10 @@ const GLUE_MODULE = '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-th
 
 /** Multi-threaded wasm cannot be set up (not Node, or the package layout changed). */
 export class WasmThreadsUnavailableError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'WasmThreadsUnavailableError');
+  }
+
   constructor(reason: string) {
     super('WASM_THREADS_UNAVAILABLE', `multi-threaded wasm is not available: ${reason}`);
   }

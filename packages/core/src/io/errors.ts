@@ -1,4 +1,5 @@
 import { PeftError } from '../errors';
+import { brandErrorClass } from '../util/brand';
 import { quoteText } from '../util/quote';
 
 /**
@@ -48,6 +49,10 @@ export type SafetensorsFormatReason =
  * or hostile file can fail ends here, never in a crash, hang or huge allocation.
  */
 export class SafetensorsFormatError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'SafetensorsFormatError');
+  }
+
   constructor(
     readonly reason: SafetensorsFormatReason,
     message: string,
@@ -70,6 +75,10 @@ export type AdapterFormatReason =
 
 /** An adapter folder whose config peftjs cannot use. */
 export class AdapterFormatError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'AdapterFormatError');
+  }
+
   constructor(
     readonly reason: AdapterFormatReason,
     message: string,
@@ -80,6 +89,10 @@ export class AdapterFormatError extends PeftError {
 
 /** Another writer holds an adapter folder's lock for longer than the caller would wait. */
 export class AdapterFolderBusyError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'AdapterFolderBusyError');
+  }
+
   constructor(
     readonly folder: string,
     readonly waitedMs: number,
@@ -90,6 +103,10 @@ export class AdapterFolderBusyError extends PeftError {
 
 /** A path that would make a write land outside the folder asked for (a symlinked sub-folder, say). */
 export class UnsafePathError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'UnsafePathError');
+  }
+
   constructor(
     readonly path: string,
     message: string,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { NotFoundError, ShapeMismatchError, InvalidArgumentError } from '../errors';
+import { NotFoundError, ShapeMismatchError, InvalidArgumentError, StateDictMismatchError } from '../errors';
 import { onBackend } from '../../test/helpers';
 import { Module } from './module';
 import { Linear } from './layers/linear';
@@ -154,6 +154,10 @@ describe('Module tree', () => {
     expect(b.call(x).arraySync()).toEqual(bBefore);
     const { ['1.bias']: _dropped, ...incomplete } = a.stateDict();
     expect(() => b.loadStateDict(incomplete)).toThrow(/missing keys \[1\.bias\]/);
+    expect(() => b.loadStateDict({ ...incomplete, extra: tf.zeros([1]) })).toThrow(
+      expect.objectContaining({ name: 'StateDictMismatchError', code: 'STATE_DICT_MISMATCH', missing: ['1.bias'], unexpected: ['extra'] }),
+    );
+    expect(() => b.loadStateDict(incomplete)).toThrow(StateDictMismatchError);
     b.loadStateDict(a.stateDict());
     expect(b.call(x).arraySync()).toEqual(a.call(x).arraySync());
     a.dispose();

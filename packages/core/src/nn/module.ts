@@ -6,7 +6,8 @@
  * parameters, freeze the rest.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, NotFoundError, PeftError, ShapeMismatchError } from '../errors';
+import { InvalidArgumentError, NotFoundError, ShapeMismatchError, StateDictMismatchError } from '../errors';
+import { brandClass } from '../util/brand';
 import { closestNames } from '../util/closest';
 import { Parameter, type ParameterOptions } from './parameter';
 
@@ -16,6 +17,10 @@ export type AnyModule = Module<unknown, unknown>;
 const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
+  static {
+    brandClass(this, 'core', 'Module');
+  }
+
   private readonly ownParameters = new Map<string, Parameter>();
   private readonly ownChildren = new Map<string, AnyModule>();
   /** Dropout and similar layers act only while training. Set with `train()` / `eval()`. */
@@ -58,7 +63,14 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
     return parameter;
   }
 
-  /** Registers a child module under `name`. Returns it, for `this.fc = this.addModule('fc', new Linear(...))`. */
+  /**
+   * Registers a child module under `name`. Returns it, for
+   * `this.fc = this.addModule('fc', new Linear(...))`: when a PEFT method
+   * replaces the child (`setSubmodule`), fields of this module that hold it
+   * are pointed at the replacement, so `this.fc.call(x)` runs the adapter.
+   * A child captured elsewhere (a closure, a `#private` field, another
+   * module's field) keeps the old one; read it back with `getSubmodule` there.
+   */
   protected addModule<M extends Module<never, unknown>>(name: string, module: M): M {
     this.checkNewName(name);
     this.ownChildren.set(name, module as unknown as AnyModule);
@@ -201,7 +213,35 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
       }
     }
     parent.ownChildren.set(name, next);
+    parent.repointFields(name, original, next);
     return original;
+  }
+
+  /**
+   * Points this module's own fields that hold `original` at `replacement`:
+   * a field, an element of an array field, a value of a Map field (what
+   * cloneModule also remaps). Fields that cannot be written are left.
+   * If `original` is still registered here under another name, which field
+   * meant which name cannot be told, and only a field called `name` moves.
+   */
+  private repointFields(name: string, original: AnyModule, replacement: AnyModule): void {
+    const stillChild = [...this.ownChildren.values()].includes(original);
+    for (const key of Object.keys(this)) {
+      if (stillChild && key !== name) continue;
+      const descriptor = Object.getOwnPropertyDescriptor(this, key);
+      const value: unknown = descriptor?.value;
+      if (value === original) {
+        if (descriptor?.writable) (this as Record<string, unknown>)[key] = replacement;
+      } else if (stillChild || Object.isFrozen(value)) {
+        continue;
+      } else if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          if (item === original) value[i] = replacement;
+        });
+      } else if (value instanceof Map && value !== this.ownChildren) {
+        for (const [k, item] of value) if (item === original) value.set(k, replacement);
+      }
+    }
   }
 
   // ---- state ------------------------------------------------------------
@@ -233,10 +273,7 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
     const missing = [...parameters.keys()].filter((path) => !(path in values));
     const unexpected = Object.keys(values).filter((path) => !parameters.has(path));
     if (strict && (missing.length > 0 || unexpected.length > 0)) {
-      throw new PeftError(
-        'STATE_DICT_MISMATCH',
-        `loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`,
-      );
+      throw new StateDictMismatchError(missing, unexpected);
     }
     for (const [path, value] of Object.entries(values)) {
       const parameter = parameters.get(path);

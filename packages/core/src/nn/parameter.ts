@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeMismatchError } from '../errors';
+import { brandClass } from '../util/brand';
 import { currentOverride } from './functional';
 
 export interface ParameterOptions {
@@ -15,6 +16,10 @@ export interface ParameterOptions {
 }
 
 export class Parameter {
+  static {
+    brandClass(this, 'core', 'Parameter');
+  }
+
   readonly variable: tf.Variable;
 
   /**

@@ -6,9 +6,14 @@
  * cpu, tensorflow): a model built on cpu and one built on wasm start equal.
  */
 import { InvalidArgumentError } from '../errors';
+import { brandClass } from '../util/brand';
 
 /** A small, fast, seedable generator (sfc32), good enough for ML initialisation. */
 export class Generator {
+  static {
+    brandClass(this, 'core', 'Generator');
+  }
+
   private a: number;
   private b: number;
   private c: number;

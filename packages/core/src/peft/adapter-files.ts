@@ -12,7 +12,7 @@ import type { Parameter } from '../nn/parameter';
 import { closestNames } from '../util/closest';
 import { quoteText, showName } from '../util/quote';
 import type { PeftConfig } from './config/schema';
-import { AdapterStateError } from './errors';
+import { AdapterStateError, AdapterTensorMismatchError } from './errors';
 import type { PeftModel } from './peft-model';
 import { getPeftMethod } from './registry';
 
@@ -155,8 +155,7 @@ export function assignAdapterFileState(model: PeftModel<never, unknown>, adapter
   if (unexpected.length > 0) throwIfComputed(model, adapterName, unexpected, expected, unwritten);
   if (unexpected.length > 0 || missing.length > 0) {
     const hint = unexpected.length > 0 ? ` (closest expected names to ${quoteText(unexpected[0])}: ${closestNames(unexpected[0], expected.keys(), 3).join(', ')})` : '';
-    throw new PeftError(
-      'ADAPTER_TENSOR_MISMATCH',
+    throw new AdapterTensorMismatchError(
       `adapter '${adapterName}': tensors in the file do not fit the model: missing [${listSome(missing)}], unexpected [${listSome(unexpected)}]${hint}`,
     );
   }

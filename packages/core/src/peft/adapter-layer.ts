@@ -15,6 +15,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { Module, type AnyModule } from '../nn/module';
+import { brandClass } from '../util/brand';
 import { AdapterStateError, NotMergeableError } from './errors';
 
 export interface MergeOptions {
@@ -23,6 +24,10 @@ export interface MergeOptions {
 }
 
 export abstract class AdapterLayer<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> {
+  static {
+    brandClass(this, 'core', 'AdapterLayer');
+  }
+
   /** The `peft_type` of the method that owns this layer. */
   abstract readonly peftType: string;
   readonly baseLayer: Module<In, Out>;

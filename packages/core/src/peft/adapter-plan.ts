@@ -12,6 +12,7 @@ import type { Parameter } from '../nn/parameter';
 import { quoteText } from '../util/quote';
 import { peftFileNameOf } from './adapter-files';
 import type { PeftConfig } from './config/schema';
+import { AdapterTensorMismatchError } from './errors';
 import type { PlannedParameter } from './method';
 import type { PeftModel } from './peft-model';
 
@@ -58,7 +59,7 @@ export class AdapterPlan {
       if (fileName == null) continue; // not written as is: nothing in the file to compare
       const inFile = fileShapes.get(fileName);
       if (inFile === undefined) {
-        throw new PeftError('ADAPTER_TENSOR_MISMATCH', `${this.what}: the config implies tensor ${quoteText(fileName)}, which the file does not hold`);
+        throw new AdapterTensorMismatchError(`${this.what}: the config implies tensor ${quoteText(fileName)}, which the file does not hold`);
       }
       if (!tf.util.arraysEqual([...inFile], [...shape])) {
         throw new ShapeMismatchError(`${this.what}: tensor ${quoteText(fileName)} (its shape follows from the config)`, shape, [...inFile]);

@@ -28,4 +28,4 @@ export {
   type CompiledPattern,
   type InvalidPatternReason,
 } from './patterns/index';
-export { NotMergeableError, AdapterStateError } from './errors';
+export { NotMergeableError, AdapterStateError, AdapterTensorMismatchError } from './errors';

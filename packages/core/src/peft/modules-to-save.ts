@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { cloneModule } from '../nn/clone';
 import { ModuleDict } from '../nn/layers/containers';
 import type { AnyModule, Module } from '../nn/module';
+import { brandClass } from '../util/brand';
 import { AdapterStateError } from './errors';
 import { AdapterLayer } from './adapter-layer';
 import { BASE_ADAPTER_NAME, currentMixedBatch, forwardByRowGroups } from './mixed-batch';
@@ -15,6 +16,10 @@ import { BASE_ADAPTER_NAME, currentMixedBatch, forwardByRowGroups } from './mixe
 export const MODULES_TO_SAVE_TYPE = 'MODULES_TO_SAVE';
 
 export class ModulesToSaveWrapper<In = tf.Tensor, Out = tf.Tensor> extends AdapterLayer<In, Out> {
+  static {
+    brandClass(this, 'core', 'ModulesToSaveWrapper');
+  }
+
   readonly peftType = MODULES_TO_SAVE_TYPE;
   readonly copies: ModuleDict<Module<In, Out>>;
 

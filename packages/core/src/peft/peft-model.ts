@@ -14,6 +14,7 @@ import { assertAdapterName, DEFAULT_ADAPTER_NAME } from '../io/peft/layout';
 import { ModuleDict } from '../nn/layers/containers';
 import { Module, type AnyModule } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
+import { brandClass } from '../util/brand';
 import { closestNames } from '../util/closest';
 import { quoteValue } from '../util/quote';
 import { isAdapterLayer, type AdapterLayer, type MergeOptions } from './adapter-layer';
@@ -53,6 +54,10 @@ export interface AddAdapterOptions {
 }
 
 export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> {
+  static {
+    brandClass(this, 'core', 'PeftModel');
+  }
+
   private readonly holder: BaseModelHolder<In, Out>;
   private readonly configs = new Map<string, PeftConfig>();
   /** Every parameter an adapter brought (or, like trained biases, claimed), by adapter name. */

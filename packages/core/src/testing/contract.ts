@@ -2,6 +2,8 @@
  * The contract every PEFT method must keep, as one suite that each method
  * package runs on its methods (as peft's test_custom_models.py does):
  *
+ * - the forward pass runs every adapter layer the method put into the model
+ *   (the base model does not call children it captured before they were replaced);
  * - training changes only adapter and modules_to_save parameters;
  * - with adapters disabled the output equals the base output exactly;
  * - merged output equals unmerged output within float tolerance, and unmerging
@@ -19,6 +21,7 @@ import path from 'node:path';
 // The package itself, not relative paths: the kit is a separate entry point and
 // must share core's classes and registry rather than bundle copies of them.
 import { Generator, NotMergeableError, PeftModel, getPeftModel, init, isAdapterLayer, type Module } from '@peftjs/core';
+import { expectEveryAdapterLayerCalled } from './adapter-calls';
 import { testGlobals } from './test-globals';
 
 export interface ContractCase<In, Out> {
@@ -96,6 +99,17 @@ export function runPeftContractTests<In, Out>(spec: ContractCase<In, Out>): void
   };
 
   describe(`PEFT contract: ${spec.name}`, () => {
+    test('the forward pass runs every adapter layer the method put into the model', () => {
+      for (const config of new Set([spec.config, spec.otherConfig ?? spec.config])) {
+        const model = getPeftModel(spec.makeBase(), config);
+        try {
+          expectEveryAdapterLayerCalled(model, () => outputOf(model));
+        } finally {
+          model.dispose();
+        }
+      }
+    });
+
     test('training changes only adapter (and modules_to_save) parameters, and at least one of them', () => {
       const model = getPeftModel(spec.makeBase(), spec.config);
       perturb(model, 'default', 1);

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PeftError } from '../errors';
+import { LossNotConnectedError } from './errors';
 
 export class GradientAccumulator {
   /** Per variable: the running sum, or undefined while no micro-batch gave it a gradient. */
@@ -30,11 +31,7 @@ export class GradientAccumulator {
     const { value, grads } = tf.engine().gradients(loss, this.variables as tf.Variable[], undefined, true);
     if (grads.every((g) => g == null)) {
       value.dispose();
-      throw new PeftError(
-        'LOSS_NOT_CONNECTED',
-        `loss: expected a value computed from the ${this.variables.length} trainable parameter(s), found no path from any of them ` +
-          '(modules must read parameters with parameter.read(), inside the loss function)',
-      );
+      throw new LossNotConnectedError(this.variables.length);
     }
     this.lossSum = addInto(this.lossSum, value);
     grads.forEach((gradient, i) => {

@@ -4,6 +4,7 @@
  * gradient (coupled; for decoupled decay use AdamW).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { brandClass } from '../util/brand';
 import { nonNegativeNumber, unitInterval } from './check';
 import { Optimizer, type ParameterState } from './optimizer';
 
@@ -21,6 +22,10 @@ export interface AdamOptions {
 }
 
 export class Adam extends Optimizer {
+  static {
+    brandClass(this, 'core', 'Adam');
+  }
+
   readonly name: string = 'adam';
   readonly beta1: number;
   readonly beta2: number;

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { NotFoundError } from '../errors';
 import type { Parameter } from '../nn/parameter';
+import { brandClass } from '../util/brand';
 import { closestNames } from '../util/closest';
 import { nonNegativeNumber, positiveInteger, oneOf, rejectUnknownKeys } from './check';
 import { TrainingOptionError } from './errors';
@@ -32,6 +33,10 @@ export interface EarlyStoppingState {
 }
 
 export class EarlyStopping {
+  static {
+    brandClass(this, 'core', 'EarlyStopping');
+  }
+
   readonly metric: string;
   readonly mode: 'min' | 'max';
   readonly patience: number;

@@ -3,9 +3,14 @@
  * found, and carries the values as fields so callers can react without parsing.
  */
 import { InvalidArgumentError, PeftError } from '../errors';
+import { brandErrorClass } from '../util/brand';
 
 /** A training or optimiser option with a value outside what is accepted. */
 export class TrainingOptionError extends InvalidArgumentError {
+  static {
+    brandErrorClass(this, 'core', 'TrainingOptionError');
+  }
+
   constructor(
     /** The option's name as the caller wrote it (`learningRate`, `earlyStopping.patience`, `Adam beta1`). */
     readonly option: string,
@@ -19,6 +24,10 @@ export class TrainingOptionError extends InvalidArgumentError {
 
 /** `train` was given a model whose parameters are all frozen: there is nothing to optimise. */
 export class NoTrainableParametersError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'NoTrainableParametersError');
+  }
+
   constructor(readonly parameterCount: number) {
     super(
       'NO_TRAINABLE_PARAMETERS',
@@ -34,6 +43,10 @@ export class NoTrainableParametersError extends PeftError {
  * last good step.
  */
 export class NonFiniteLossError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'NonFiniteLossError');
+  }
+
   constructor(
     /** Which quantity was not finite. */
     readonly quantity: 'loss' | 'gradient norm',
@@ -49,6 +62,10 @@ export class NonFiniteLossError extends PeftError {
 
 /** A checkpoint directory that cannot be resumed from: missing files, other format, or tensors that do not fit the model. */
 export class CheckpointError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'CheckpointError');
+  }
+
   constructor(
     readonly directory: string,
     message: string,
@@ -57,8 +74,30 @@ export class CheckpointError extends PeftError {
   }
 }
 
+/**
+ * The loss function's value does not depend on any trainable parameter: no
+ * gradient can flow, so training would change nothing.
+ */
+export class LossNotConnectedError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'LossNotConnectedError');
+  }
+
+  constructor(readonly trainableCount: number) {
+    super(
+      'LOSS_NOT_CONNECTED',
+      `loss: expected a value computed from the ${trainableCount} trainable parameter(s), found no path from any of them ` +
+        '(modules must read parameters with parameter.read(), inside the loss function)',
+    );
+  }
+}
+
 /** The data source did not give what the loop needs (no batch in an epoch, a one-shot iterator used twice). */
 export class TrainingDataError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'TrainingDataError');
+  }
+
   constructor(message: string) {
     super('TRAINING_DATA', message);
   }

@@ -49,4 +49,4 @@ export {
   type LoadedCheckpoint,
   type TrainerProgress,
 } from './checkpoint';
-export { TrainingOptionError, NoTrainableParametersError, NonFiniteLossError, CheckpointError, TrainingDataError } from './errors';
+export { TrainingOptionError, NoTrainableParametersError, NonFiniteLossError, LossNotConnectedError, CheckpointError, TrainingDataError } from './errors';

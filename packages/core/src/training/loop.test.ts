@@ -4,7 +4,7 @@ import { freeze, markOnlyTrainable, trainableParameters } from '../freeze';
 import { expectClose, onBackend } from '../../test/helpers';
 import { AdamW } from './adamw';
 import { clipCoefficient } from './clip';
-import { NoTrainableParametersError, NonFiniteLossError, TrainingDataError, TrainingOptionError } from './errors';
+import { LossNotConnectedError, NoTrainableParametersError, NonFiniteLossError, TrainingDataError, TrainingOptionError } from './errors';
 import { train } from './loop';
 import { SGD } from './sgd';
 import { buildMlp, disposeBatches, mseLoss, regressionBatches, snapshot, type Batch } from './test-fixtures';
@@ -259,7 +259,8 @@ describe('train: typed errors for bad options', () => {
   test('a loss that is not a scalar, or not connected to the trainable parameters', async () => {
     const model = buildMlp();
     await expect(train(model, batches, { ...quiet, loss: (m, b) => m.call(b.x) as tf.Scalar })).rejects.toThrow(/loss.*expected shape \[\], found \[2, 2\]/);
-    await expect(train(model, batches, { ...quiet, loss: () => tf.scalar(1) })).rejects.toMatchObject({ code: 'LOSS_NOT_CONNECTED' });
+    await expect(train(model, batches, { ...quiet, loss: () => tf.scalar(1) })).rejects.toMatchObject({ code: 'LOSS_NOT_CONNECTED', trainableCount: 6 });
+    await expect(train(model, batches, { ...quiet, loss: () => tf.scalar(1) })).rejects.toThrow(LossNotConnectedError);
     model.dispose();
   });
 });

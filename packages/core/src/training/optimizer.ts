@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeMismatchError } from '../errors';
+import { brandClass } from '../util/brand';
 import { nonNegativeNumber, positiveNumber } from './check';
 import { TrainingOptionError } from './errors';
 
@@ -37,6 +38,10 @@ export interface OptimizerState {
 }
 
 export abstract class Optimizer {
+  static {
+    brandClass(this, 'core', 'Optimizer');
+  }
+
   /** The kind, as `createOptimizer` names it ('adam', 'adamw', 'sgd'). */
   abstract readonly name: string;
   /** The base learning rate; a schedule scales it per step. */

@@ -5,6 +5,7 @@
  * by 1 - dampening), and no buffer exists while momentum is 0.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { brandClass } from '../util/brand';
 import { nonNegativeNumber } from './check';
 import { TrainingOptionError } from './errors';
 import { Optimizer, type ParameterState } from './optimizer';
@@ -23,6 +24,10 @@ export interface SGDOptions {
 }
 
 export class SGD extends Optimizer {
+  static {
+    brandClass(this, 'core', 'SGD');
+  }
+
   readonly name: string = 'sgd';
   readonly momentum: number;
   readonly dampening: number;

@@ -8,7 +8,7 @@
  * the other two with the incoming gradient put in place of the output.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PeftError } from '../../errors';
+import { UnsupportedGradientError } from '../errors';
 import { attrsOf, one, runKernel } from './util';
 
 type Pair = number | [number, number];
@@ -22,7 +22,7 @@ const isOne = (v: Pair | undefined) => v == null || (Array.isArray(v) ? v.every(
  */
 function rejectDilations(kernel: string, dilations: Pair | undefined): void {
   if (!isOne(dilations)) {
-    throw new PeftError('UNSUPPORTED_GRADIENT', `gradient of ${kernel} with dilations ${String(dilations)}: only dilation 1 is supported`);
+    throw new UnsupportedGradientError(kernel, `with dilations ${String(dilations)}: only dilation 1 is supported`);
   }
 }
 
@@ -65,7 +65,7 @@ const depthwiseFilter = (x: tf.Tensor, dy: tf.Tensor, filterShape: number[], a: 
 
 function rejectChannelsFirst(kernel: string, attrs: tf.NamedAttrMap): void {
   if (attrs.dataFormat === 'NCHW') {
-    throw new PeftError('UNSUPPORTED_GRADIENT', `gradient of ${kernel} with dataFormat NCHW: only NHWC is supported`);
+    throw new UnsupportedGradientError(kernel, 'with dataFormat NCHW: only NHWC is supported');
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { PeftError } from '../../errors';
+import { UnsupportedGradientError } from '../errors';
 // Imports src/register-gradients.ts: tfjs-core's own gradients are registered first, as in the package.
 import { onBackend } from '../test-support/gradient-check';
 import { registerGradients, TRAINING_GRADIENTS } from './index';
@@ -41,14 +41,15 @@ describe('refused with UNSUPPORTED_GRADIENT rather than computed wrong', () => {
     await onBackend('cpu');
   });
   const x = () => tf.ones([1, 5, 5, 2]) as tf.Tensor4D;
-  const cases: Array<[string, (t: tf.Tensor) => tf.Scalar, () => tf.Tensor]> = [
-    ['conv2d with dilation 2', (w) => tf.sum(tf.conv2d(x(), w as tf.Tensor4D, 1, 'same', 'NHWC', 2)), () => tf.ones([2, 2, 2, 1])],
-    ['depthwiseConv2d with dilation 2 (the cpu backprop kernels ignore dilation)', (w) => tf.sum(tf.depthwiseConv2d(x(), w as tf.Tensor4D, 1, 'same', 'NHWC', 2)), () => tf.ones([2, 2, 2, 1])],
-    ['gather with batchDims 1', (t) => tf.sum(tf.gather(t, tf.tensor2d([[0], [1]], [2, 1], 'int32'), 1, 1)), () => tf.ones([2, 3])],
+  const cases: Array<[string, (t: tf.Tensor) => tf.Scalar, () => tf.Tensor, string]> = [
+    ['conv2d with dilation 2', (w) => tf.sum(tf.conv2d(x(), w as tf.Tensor4D, 1, 'same', 'NHWC', 2)), () => tf.ones([2, 2, 2, 1]), tf.Conv2D],
+    ['depthwiseConv2d with dilation 2 (the cpu backprop kernels ignore dilation)', (w) => tf.sum(tf.depthwiseConv2d(x(), w as tf.Tensor4D, 1, 'same', 'NHWC', 2)), () => tf.ones([2, 2, 2, 1]), tf.DepthwiseConv2dNative],
+    ['gather with batchDims 1', (t) => tf.sum(tf.gather(t, tf.tensor2d([[0], [1]], [2, 1], 'int32'), 1, 1)), () => tf.ones([2, 3]), tf.GatherV2],
   ];
-  test.each(cases)('%s', (_name, f, make) => {
+  test.each(cases)('%s', (_name, f, make, kernel) => {
     const run = () => tf.tidy(() => tf.grad(f)(make()));
-    expect(run).toThrow(PeftError);
+    expect(run).toThrow(UnsupportedGradientError);
+    expect(run).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_GRADIENT', kernel }));
     expect(run).toThrow(/only/);
   });
 });

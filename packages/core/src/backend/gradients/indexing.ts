@@ -4,7 +4,7 @@
  * (an embedding row used twice in a batch gets both gradients).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PeftError } from '../../errors';
+import { UnsupportedGradientError } from '../errors';
 import { attrsOf, one, zeroGradient } from './util';
 
 /** The gradient of gather along `axis`: transpose the index axes first, segment-sum, transpose back. */
@@ -28,7 +28,7 @@ export const indexingGradients: tf.GradConfig[] = [
     gradFunc: (dy, [x, indices], attrs) => {
       const { axis, batchDims } = attrsOf<tf.GatherV2Attrs>(attrs);
       if (batchDims !== 0) {
-        throw new PeftError('UNSUPPORTED_GRADIENT', `gradient of gather with batchDims=${batchDims}: only batchDims=0 is supported`);
+        throw new UnsupportedGradientError(tf.GatherV2, `with batchDims=${batchDims}: only batchDims=0 is supported`);
       }
       const parsedAxis = tf.util.parseAxisParam(axis, x.shape)[0];
       return { x: () => ungather(one(dy), indices, x.shape, parsedAxis), indices: () => zeroGradient(indices) };

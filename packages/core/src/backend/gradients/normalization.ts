@@ -15,13 +15,13 @@
  * getFilteredNodesXToY reads `.id` of the undefined input). Pass tf.ones / tf.zeros.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PeftError } from '../../errors';
+import { UnsupportedGradientError } from '../errors';
 import { attrsOf, one } from './util';
 
 /** p laid over x the way the kernel reads it. */
 function cycled(p: tf.Tensor, x: tf.Tensor): tf.Tensor {
   if (x.size % p.size !== 0) {
-    throw new PeftError('UNSUPPORTED_GRADIENT', `gradient of batchNorm: a statistic of ${p.size} values does not tile x of ${x.size} values`);
+    throw new UnsupportedGradientError(tf.FusedBatchNorm, `with a statistic of ${p.size} values, which does not tile x of ${x.size} values: expected a size that divides x's`);
   }
   if (p.size === x.size) return tf.reshape(p, x.shape);
   if (p.size === x.shape[x.rank - 1]) return tf.reshape(p, [p.size]); // per channel: plain broadcasting, no copy

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { NotFoundError } from '../../errors';
+import { brandClass } from '../../util/brand';
 import { closestNames } from '../../util/closest';
 import { Module } from '../module';
 
@@ -58,6 +59,10 @@ export function getActivation(name: string): ActivationFn {
 }
 
 export class Activation extends Module {
+  static {
+    brandClass(this, 'core', 'Activation');
+  }
+
   private readonly fn: ActivationFn;
 
   constructor(readonly activationName: string) {

@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { NotFoundError } from '../../errors';
+import { brandClass } from '../../util/brand';
 import { closestNames } from '../../util/closest';
 import { Module, type AnyModule } from '../module';
 import type { Parameter, ParameterOptions } from '../parameter';
@@ -17,6 +18,10 @@ abstract class Container extends Module<never, never> {
 }
 
 export class ModuleDict<M extends AnyModule = AnyModule> extends Container {
+  static {
+    brandClass(this, 'core', 'ModuleDict');
+  }
+
   set(key: string, module: M): M {
     this.delete(key);
     return this.addModule(key, module as unknown as Module<never, unknown>) as unknown as M;
@@ -43,6 +48,10 @@ export class ModuleDict<M extends AnyModule = AnyModule> extends Container {
 }
 
 export class ParameterDict extends Container {
+  static {
+    brandClass(this, 'core', 'ParameterDict');
+  }
+
   /** Adds a parameter that takes ownership of `initial`. */
   create(key: string, initial: tf.Tensor, options?: ParameterOptions): Parameter {
     this.delete(key)?.dispose();

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeMismatchError } from '../../errors';
+import { brandClass } from '../../util/brand';
 import * as init from '../init';
 import { Module } from '../module';
 import type { Parameter } from '../parameter';
@@ -18,6 +19,10 @@ export interface Conv1DOptions {
 }
 
 export class Conv1D extends Module {
+  static {
+    brandClass(this, 'core', 'Conv1D');
+  }
+
   readonly weight: Parameter;
   readonly bias: Parameter;
 

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeMismatchError } from '../../errors';
+import { brandClass } from '../../util/brand';
 import * as init from '../init';
 import { Module } from '../module';
 import type { Parameter } from '../parameter';
@@ -39,6 +40,10 @@ export function pair(value: Pair, what: string): [number, number] {
 }
 
 export class Conv2D extends Module {
+  static {
+    brandClass(this, 'core', 'Conv2D');
+  }
+
   readonly weight: Parameter;
   readonly bias: Parameter | undefined;
   readonly kernelSize: [number, number];

@@ -1,10 +1,15 @@
 /** Inverted dropout: active only in training mode, seeded from the module generator. */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../../errors';
+import { brandClass } from '../../util/brand';
 import { Module } from '../module';
 import { defaultGenerator, type Generator } from '../random';
 
 export class Dropout extends Module {
+  static {
+    brandClass(this, 'core', 'Dropout');
+  }
+
   constructor(
     readonly rate: number,
     private readonly rng?: Generator,

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../../errors';
+import { brandClass } from '../../util/brand';
 import { normal } from '../init';
 import { Module } from '../module';
 import type { Parameter } from '../parameter';
@@ -17,6 +18,10 @@ export interface EmbeddingOptions {
 }
 
 export class Embedding extends Module {
+  static {
+    brandClass(this, 'core', 'Embedding');
+  }
+
   readonly weight: Parameter;
 
   constructor(

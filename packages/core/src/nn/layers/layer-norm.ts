@@ -1,6 +1,7 @@
 /** Layer normalisation over the last axis, with PyTorch's eps default and affine parameters. */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeMismatchError } from '../../errors';
+import { brandClass } from '../../util/brand';
 import { ones, zeros } from '../init';
 import { Module } from '../module';
 import type { Parameter } from '../parameter';
@@ -11,6 +12,10 @@ export interface LayerNormOptions {
 }
 
 export class LayerNorm extends Module {
+  static {
+    brandClass(this, 'core', 'LayerNorm');
+  }
+
   readonly weight: Parameter | undefined;
   readonly bias: Parameter | undefined;
   readonly eps: number;

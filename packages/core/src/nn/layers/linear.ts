@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeMismatchError } from '../../errors';
 import { matMul } from '../../backend/matmul';
+import { brandClass } from '../../util/brand';
 import { kaimingUniform } from '../init';
 import { Module } from '../module';
 import type { Parameter } from '../parameter';
@@ -19,6 +20,10 @@ export interface LinearOptions {
 }
 
 export class Linear extends Module {
+  static {
+    brandClass(this, 'core', 'Linear');
+  }
+
   readonly weight: Parameter;
   readonly bias: Parameter | undefined;
 

@@ -1,8 +1,13 @@
 /** Children run in order; they are named '0', '1', ... as in PyTorch. */
 import * as tf from '@tensorflow/tfjs-core';
+import { brandClass } from '../../util/brand';
 import { Module } from '../module';
 
 export class Sequential extends Module {
+  static {
+    brandClass(this, 'core', 'Sequential');
+  }
+
   constructor(...layers: Array<Module<tf.Tensor, tf.Tensor>>) {
     super();
     layers.forEach((layer, i) => this.addModule(String(i), layer));

@@ -1,4 +1,5 @@
 import { PeftError } from '../../errors';
+import { brandErrorClass } from '../../util/brand';
 
 /** Why a pattern was refused, so callers can tell a typo from a hostile or unsupported pattern. */
 export type InvalidPatternReason =
@@ -35,6 +36,10 @@ function quote(pattern: string, position: number): string {
  * (truncated) and the position of the problem.
  */
 export class InvalidPatternError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'InvalidPatternError');
+  }
+
   constructor(
     readonly reason: InvalidPatternReason,
     /** The whole pattern, as given. */
