@@ -16,7 +16,11 @@ export interface SaveAdapterOptions {
 }
 
 export interface LoadAdapterOptions {
-  /** Load for training (parameters trainable when active) rather than inference. Default false, as peft. */
+  /**
+   * Load for training (parameters trainable when active) rather than inference.
+   * Default false, as peft; then the whole model is put in eval mode, as peft's
+   * load_adapter does, so that the new layers' dropout (lora_dropout) is off.
+   */
   isTrainable?: boolean;
 }
 
@@ -56,6 +60,7 @@ export async function loadAdapterInto(
       model.deleteAdapter(adapterName);
       throw error;
     }
+    if (!(options.isTrainable ?? false)) model.eval();
   } finally {
     for (const tensor of Object.values(loaded.tensors)) tensor.dispose();
   }
@@ -80,7 +85,7 @@ export async function loadPeftModel<In = tf.Tensor, Out = tf.Tensor>(
       model.unload();
       throw error;
     }
-    return model;
+    return options.isTrainable ? model : model.eval();
   } finally {
     for (const tensor of Object.values(loaded.tensors)) tensor.dispose();
   }
