@@ -222,7 +222,6 @@ describe('PeftModel', () => {
     const directory = await mkdtemp(path.join(tmpdir(), 'peftjs-'));
     try {
       const saved = getPeftModel(makeBase(), scaleShift);
-      saved.addAdapter('second', scaleShift);
       await saved.saveAdapter(directory);
       saved.dispose();
 

@@ -5,6 +5,7 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../../errors';
 import { TorchFormatError, type TorchFormatReason } from './errors';
 import { decodeTorchStateDict } from './state-dict';
 import { decodeTorchStateDictTensors } from './state-dict-tensors';
@@ -153,6 +154,8 @@ describe('refused files', () => {
     expect(limited({ maxPickleBytes: 100 }).message).toMatch(/data\.pkl has \d+ bytes, over the limit of 100/);
     expect(limited({ maxTensors: 5 }).message).toMatch(/the dict has 12 entries, over the limit of 5/);
     expect(limited({ maxOutputBytes: 100 }).reason).toBe('TOO_LARGE');
+    expect(() => decodeTorchStateDict(adapter, { limits: { maxEntries: -1 } })).toThrow(InvalidArgumentError);
+    expect(() => decodeTorchStateDict(adapter, { limits: { maxEntrys: 3 } as object })).toThrow(/limits\.maxEntrys: expected one of maxEntries/);
   });
 
   test('globals that are not a state dict\'s are refused when named, before any call', () => {

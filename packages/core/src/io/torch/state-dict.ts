@@ -10,6 +10,7 @@
  * fresh array, as `tensor.contiguous()` would. Storages are read as
  * little-endian; an archive whose `byteorder` record says otherwise is refused.
  */
+import { InvalidArgumentError } from '../../errors';
 import { HOST_IS_LITTLE_ENDIAN, SAFETENSORS_DTYPES, swapBytes, type SafetensorsDtype } from '../safetensors/dtypes';
 import type { RawTensor } from '../safetensors/decode-raw';
 import { asUint8Array, quoteName, type BinaryInput } from '../safetensors/header';
@@ -61,7 +62,7 @@ const DEFAULT_LIMITS: Omit<TorchStateDictLimits, 'maxOutputBytes'> = {
 /** Decodes a torch.save state dict into typed arrays; refuses anything else with a TorchFormatError. */
 export function decodeTorchStateDict(bytes: BinaryInput, options: DecodeTorchStateDictOptions = {}): DecodedTorchStateDict {
   const file = asUint8Array(bytes);
-  const limits: TorchStateDictLimits = { ...DEFAULT_LIMITS, maxOutputBytes: 2 * file.length, ...options.limits };
+  const limits = resolveLimits(options.limits ?? {}, file.length);
   const archive = readZipArchive(file, limits);
   const archiveName = archiveFolder(archive.firstName);
   const records = new Records(file, archive, archiveName);
@@ -84,6 +85,17 @@ export function decodeTorchStateDict(bytes: BinaryInput, options: DecodeTorchSta
     tensors[name] = materialise(view, records.storage(view.storage));
   }
   return { tensors, archiveName };
+}
+
+function resolveLimits(given: Partial<TorchStateDictLimits>, fileLength: number): TorchStateDictLimits {
+  const limits: Record<string, number> = { ...DEFAULT_LIMITS, maxOutputBytes: 2 * fileLength };
+  for (const [name, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (!Object.prototype.hasOwnProperty.call(limits, name)) throw new InvalidArgumentError(`limits.${name}: expected one of ${Object.keys(limits).join(', ')}`);
+    if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`limits.${name}: expected an integer >= 0, found ${String(value)}`);
+    limits[name] = value;
+  }
+  return limits as unknown as TorchStateDictLimits;
 }
 
 /** PyTorch's reader takes the folder from the first entry's name, up to its first slash. */
