@@ -38,6 +38,7 @@ export interface PeftErrorCodes {
   TRAINING_DATA: 'TrainingDataError';
   ADAPTER_LAYER_NOT_CALLED: 'AdapterLayerNotCalledError';
   INVALID_PATTERN: 'InvalidPatternError';
+  TORCH_FORMAT: 'TorchFormatError';
   ADAPTER_FOLDER_BUSY: 'AdapterFolderBusyError';
   UNSAFE_PATH: 'UnsafePathError';
   /** An adapter file's tensor names do not fit the model's adapter. */

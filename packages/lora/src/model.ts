@@ -44,10 +44,16 @@ const TASK_HEADS: Readonly<Record<string, readonly string[]>> = {
 /** Heads never adapted by 'all-linear' (peft excludes the output layer). */
 const OUTPUT_HEADS = ['lm_head', 'score', 'classifier', 'qa_outputs'];
 
-/** peft's default target_modules for architectures it knows, by model class name. */
+/**
+ * peft's default target_modules for architectures it knows, by model class name
+ * (peft's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING, by model_type).
+ * peft has no entry for DistilBERT, so neither do we: its adapters name
+ * q_lin / v_lin (or others) themselves.
+ */
 const DEFAULT_TARGETS: Array<[RegExp, string[]]> = [
   [/^GPT2/, ['c_attn']],
   [/^Bert/, ['query', 'value']],
+  [/^Roberta/, ['query', 'value']],
 ];
 
 export function injectLora(context: InjectionContext<LoraConfig>): void {

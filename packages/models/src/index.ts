@@ -39,12 +39,19 @@ export { GPT2LMHeadModel } from './gpt2/lm-head';
 export { GPT2ForSequenceClassification, lastTokenIndices } from './gpt2/sequence-classification';
 export { generate, positionsFromMask, type CausalLanguageModel, type GenerateOptions, type TokenRows } from './gpt2/generate';
 
-// BERT.
-export { bertConfig, bertConfigFromHF, bertConfigToHF, type BertConfig } from './bert/config';
-export { BertEmbeddings, type BertInput } from './bert/embeddings';
-export { BertAttention, BertIntermediate, BertLayer, BertResidualOutput, BertSelfAttention } from './bert/layer';
-export { BertEncoder, BertModel, BertPooler, type BertModelOptions, type BertModelOutput } from './bert/model';
-export { BertForSequenceClassification } from './bert/sequence-classification';
+// BERT, and RoBERTa and DistilBERT as layouts of the same encoder.
+export { bertConfig, bertConfigFromHF, bertConfigToHF, robertaConfig, robertaConfigFromHF, robertaConfigToHF, type BertConfig } from './bert/config';
+export { distilBertConfig, distilBertConfigFromHF, distilBertConfigToHF } from './bert/distilbert-config';
+export { BERT_LAYOUT, DISTILBERT_LAYOUT, ROBERTA_LAYOUT, type EncoderLayerNames, type EncoderLayout, type EncoderModelType } from './bert/layout';
+export { BertEmbeddings, positionsAfterPadding, type BertInput } from './bert/embeddings';
+export { BertLayer } from './bert/layer';
+export { BertEncoder, BertModel, BertPooler, DistilBertModel, RobertaModel, type BertModelOptions, type BertModelOutput } from './bert/model';
+export {
+  BertForSequenceClassification,
+  DistilBertForSequenceClassification,
+  RobertaClassificationHead,
+  RobertaForSequenceClassification,
+} from './bert/sequence-classification';
 
 // Hugging Face checkpoints.
 export {
@@ -56,7 +63,17 @@ export {
 } from './hf/checkpoint';
 export { buildAndLoad, type Pretrained, type PretrainedFiles } from './hf/pretrained';
 export { GPT2_CHECKPOINT_NAMING, loadGPT2ForSequenceClassification, loadGPT2LMHeadModel, loadGPT2Model } from './hf/gpt2';
-export { BERT_CHECKPOINT_NAMING, loadBertForSequenceClassification, loadBertModel } from './hf/bert';
+export {
+  BERT_CHECKPOINT_NAMING,
+  DISTILBERT_CHECKPOINT_NAMING,
+  ROBERTA_CHECKPOINT_NAMING,
+  loadBertForSequenceClassification,
+  loadBertModel,
+  loadDistilBertForSequenceClassification,
+  loadDistilBertModel,
+  loadRobertaForSequenceClassification,
+  loadRobertaModel,
+} from './hf/bert';
 export { loadPretrained } from './hf/auto';
 
 // Tokenizers.

@@ -3,6 +3,7 @@
  * Not part of the published package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Generator } from '@peftjs/core';
 import { useTestBackend, expectClose } from '@peftjs/core/testing';
 
 // Shared with every package's tests: see @peftjs/core/testing.
@@ -49,4 +50,14 @@ export function finiteDifferencesAt(
 /** Elements of a flat gradient at the given indices. */
 export function pick(values: ArrayLike<number>, indices: readonly number[]): number[] {
   return indices.map((i) => values[i]);
+}
+
+/**
+ * Values with at most 8 significant bits (k/256 for |k| <= 100, or 1 + k/128 around 1):
+ * exact in F16 and BF16, so decoding errors cannot hide in a tolerance.
+ */
+export function exactValues(shape: number[], rng: Generator, offset = 0): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const step = offset === 0 ? 256 : 128;
+  return tf.tensor(Float32Array.from({ length: size }, () => offset + Math.round((rng.uniform() * 2 - 1) * 50) / step), shape);
 }

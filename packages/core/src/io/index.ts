@@ -1,6 +1,7 @@
 /**
- * Browser-safe file formats: safetensors and Hugging Face peft adapters, on bytes
- * in memory. Reading and writing files lives in `./node` (Node only).
+ * Browser-safe file formats: safetensors, torch.save state dicts (read only) and
+ * Hugging Face peft adapters, on bytes in memory. Reading and writing files lives
+ * in `./node` (Node only).
  */
 export { SafetensorsFormatError, AdapterFormatError, AdapterFolderBusyError, UnsafePathError } from './errors';
 export type { SafetensorsFormatReason, AdapterFormatReason } from './errors';
@@ -26,6 +27,13 @@ export {
   float32ToBfloat16Bits,
   float32ToFloat16Bits,
 } from './safetensors/half-precision';
+
+export { TorchFormatError } from './torch/errors';
+export type { TorchFormatReason } from './torch/errors';
+export { decodeTorchStateDict } from './torch/state-dict';
+export type { DecodeTorchStateDictOptions, DecodedTorchStateDict, TorchStateDictLimits, TorchTensorInfo } from './torch/state-dict';
+export { decodeTorchStateDictTensors } from './torch/state-dict-tensors';
+export type { DecodedTorchStateDictTensors } from './torch/state-dict-tensors';
 
 export { parseAdapterConfig, formatAdapterConfig } from './peft/adapter-config';
 export { COMMIT_RECORD_FILE, checkPair, formatCommitRecord, makeCommitRecord, parseCommitRecord } from './peft/commit-record';

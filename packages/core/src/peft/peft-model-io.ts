@@ -19,7 +19,11 @@ export interface SaveAdapterOptions {
 }
 
 export interface LoadAdapterOptions {
-  /** Load for training (parameters trainable when active) rather than inference. Default false, as peft. */
+  /**
+   * Load for training (parameters trainable when active) rather than inference.
+   * Default false, as peft; then the whole model is put in eval mode, as peft's
+   * load_adapter does, so that the new layers' dropout (lora_dropout) is off.
+   */
   isTrainable?: boolean;
   /**
    * The folder to read inside `directory`: by default where peft's layout keeps
@@ -76,6 +80,7 @@ export async function loadAdapterInto(
   const loaded = await loadAdapterFiles(directory, loadFileOptions(adapterName, options));
   try {
     model.addAdapter(adapterName, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, { weights: loaded.tensors });
+    if (!(options.isTrainable ?? false)) model.eval();
   } finally {
     for (const tensor of Object.values(loaded.tensors)) tensor.dispose();
   }
@@ -93,7 +98,8 @@ export async function loadPeftModel<In = tf.Tensor, Out = tf.Tensor>(
 ): Promise<PeftModel<In, Out>> {
   const loaded = await loadAdapterFiles(directory, loadFileOptions(adapterName, options));
   try {
-    return new PeftModel(base, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, adapterName, { weights: loaded.tensors });
+    const model = new PeftModel(base, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, adapterName, { weights: loaded.tensors });
+    return options.isTrainable ? model : model.eval();
   } finally {
     for (const tensor of Object.values(loaded.tensors)) tensor.dispose();
   }

@@ -112,6 +112,29 @@ describe('PeftModel', () => {
     model.dispose();
   });
 
+  test("loading for inference puts the whole model in eval mode, as peft's load_adapter does; loading for training keeps the mode", async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'peftjs-'));
+    const inTraining = (model: Module<never, unknown>) => model.namedModules().filter(([, m]) => m.training).map(([p]) => p);
+    try {
+      const saved = getPeftModel(makeBase(), scaleShift);
+      saved.addAdapter('second', scaleShift);
+      await saved.saveAdapter(directory);
+      saved.dispose();
+      // Bases start in training mode, and layers a method adds are made in training mode too.
+      const loaded = await PeftModel.fromPretrained(makeBase(), directory);
+      expect(inTraining(loaded as unknown as Module<never, unknown>)).toEqual([]);
+      loaded.train();
+      await loaded.loadAdapter(directory, 'second');
+      expect(inTraining(loaded as unknown as Module<never, unknown>)).toEqual([]);
+      loaded.dispose();
+      const trainable = await PeftModel.fromPretrained(makeBase(), directory, 'default', { isTrainable: true });
+      expect(inTraining(trainable as unknown as Module<never, unknown>)).toContain('base_model.model.body.0.scale_s');
+      trainable.dispose();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   test("files follow peft's layout: names without the adapter, sorted config keys, inference_mode true", async () => {
     const model = getPeftModel(makeBase(), { ...scaleShift, modules_to_save: ['head'] });
     model.addAdapter('other', scaleShift);

@@ -1,6 +1,8 @@
 /**
- * BERT's configuration under peftjs' camelCase names, with Hugging Face's
- * defaults (bert-base-uncased sizes), and the mapping to and from `config.json`.
+ * The configuration of BERT-style encoders (BERT, RoBERTa, DistilBERT) under
+ * peftjs' camelCase names, with Hugging Face's defaults (bert-base-uncased
+ * sizes), and the mapping to and from BERT's and RoBERTa's `config.json`
+ * (DistilBERT's names its fields differently: see distilbert-config.ts).
  */
 import { ModelConfigError } from '../errors';
 import {
@@ -8,6 +10,7 @@ import {
   checkHeads,
   configObject,
   labelCount,
+  nonNegativeInteger,
   optionalTokenId,
   positiveInteger,
   positiveNumber,
@@ -26,8 +29,10 @@ export interface BertConfig extends TransformerDims {
   readonly attentionDropout: number;
   /** Dropout before the classifier; Hugging Face falls back to hiddenDropout. */
   readonly classifierDropout: number;
+  /** Segment vocabulary; 0 builds no `token_type_embeddings` (DistilBERT). */
   readonly typeVocabSize: number;
   readonly layerNormEps: number;
+  /** RoBERTa numbers positions after it, so its models need one. */
   readonly padTokenId?: number;
   readonly numLabels: number;
 }
@@ -51,9 +56,10 @@ export function bertConfig(overrides: Partial<BertConfig> = {}): BertConfig {
     hiddenDropout,
     classifierDropout: overrides.classifierDropout ?? hiddenDropout,
   };
-  for (const field of ['vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'maxPositions', 'typeVocabSize', 'numLabels'] as const) {
+  for (const field of ['vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'maxPositions', 'numLabels'] as const) {
     positiveInteger(config[field], field);
   }
+  nonNegativeInteger(config.typeVocabSize, 'typeVocabSize');
   for (const field of ['hiddenDropout', 'attentionDropout', 'classifierDropout'] as const) probability(config[field], field);
   positiveNumber(config.layerNormEps, 'layerNormEps');
   activationName(config.activation, 'activation');
@@ -62,15 +68,29 @@ export function bertConfig(overrides: Partial<BertConfig> = {}): BertConfig {
   return config;
 }
 
+/** RobertaConfig's defaults (roberta-base's config.json sets 514 positions, 1 segment, eps 1e-5 explicitly). */
+export function robertaConfig(overrides: Partial<BertConfig> = {}): BertConfig {
+  return bertConfig({ vocabSize: 50265, padTokenId: 1, ...overrides });
+}
+
 /** A BERT config from Hugging Face `config.json` (text or parsed). */
 export function bertConfigFromHF(json: string | JsonObject): BertConfig {
+  return bertStyleConfigFromHF(json, 'bert', bertConfig);
+}
+
+/** A RoBERTa config from Hugging Face `config.json`: BERT's fields, RobertaConfig's defaults. */
+export function robertaConfigFromHF(json: string | JsonObject): BertConfig {
+  return bertStyleConfigFromHF(json, 'roberta', robertaConfig);
+}
+
+function bertStyleConfigFromHF(json: string | JsonObject, modelType: 'bert' | 'roberta', defaults: (overrides: Partial<BertConfig>) => BertConfig): BertConfig {
   const hf = configObject(json);
-  if (hf.model_type !== undefined && hf.model_type !== 'bert') throw new ModelConfigError('model_type', "'bert'", hf.model_type);
+  if (hf.model_type !== undefined && hf.model_type !== modelType) throw new ModelConfigError('model_type', `'${modelType}'`, hf.model_type);
   if (hf.position_embedding_type !== undefined && hf.position_embedding_type !== 'absolute') {
     throw new ModelConfigError('position_embedding_type', "'absolute' (relative position embeddings are not implemented)", hf.position_embedding_type);
   }
   if (hf.is_decoder === true || hf.add_cross_attention === true) {
-    throw new ModelConfigError(hf.is_decoder === true ? 'is_decoder' : 'add_cross_attention', 'false (BERT is built as an encoder)', true);
+    throw new ModelConfigError(hf.is_decoder === true ? 'is_decoder' : 'add_cross_attention', `false (${modelType} is built as an encoder)`, true);
   }
   const fields = readFields<BertConfig>(hf, {
     vocabSize: ['vocab_size', positiveInteger],
@@ -87,13 +107,22 @@ export function bertConfigFromHF(json: string | JsonObject): BertConfig {
     layerNormEps: ['layer_norm_eps', positiveNumber],
   });
   const numLabels = labelCount(hf);
-  return bertConfig({ ...fields, ...readTokenIds(hf, { padTokenId: 'pad_token_id' }), ...(numLabels === undefined ? {} : { numLabels }) });
+  return defaults({ ...fields, ...readTokenIds(hf, { padTokenId: 'pad_token_id' }), ...(numLabels === undefined ? {} : { numLabels }) });
 }
 
-/** The config as Hugging Face `config.json` fields. */
+/** The config as Hugging Face BERT `config.json` fields. */
 export function bertConfigToHF(c: BertConfig): JsonObject {
+  return bertStyleConfigToHF(c, 'bert');
+}
+
+/** The config as Hugging Face RoBERTa `config.json` fields. */
+export function robertaConfigToHF(c: BertConfig): JsonObject {
+  return bertStyleConfigToHF(c, 'roberta');
+}
+
+function bertStyleConfigToHF(c: BertConfig, modelType: 'bert' | 'roberta'): JsonObject {
   return {
-    model_type: 'bert',
+    model_type: modelType,
     vocab_size: c.vocabSize,
     hidden_size: c.hiddenSize,
     num_hidden_layers: c.numLayers,
@@ -108,6 +137,11 @@ export function bertConfigToHF(c: BertConfig): JsonObject {
     layer_norm_eps: c.layerNormEps,
     pad_token_id: c.padTokenId ?? null,
     position_embedding_type: 'absolute',
-    id2label: Object.fromEntries(Array.from({ length: c.numLabels }, (_, i) => [String(i), `LABEL_${i}`])),
+    id2label: labels(c.numLabels),
   };
+}
+
+/** `id2label` as Hugging Face writes it for unnamed labels: its size is the label count. */
+export function labels(count: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [String(i), `LABEL_${i}`]));
 }

@@ -6,7 +6,14 @@
 import type { Module } from '@peftjs/core';
 import { ModelConfigError } from '../errors';
 import { configObject } from '../transformer/config-fields';
-import { loadBertForSequenceClassification, loadBertModel } from './bert';
+import {
+  loadBertForSequenceClassification,
+  loadBertModel,
+  loadDistilBertForSequenceClassification,
+  loadDistilBertModel,
+  loadRobertaForSequenceClassification,
+  loadRobertaModel,
+} from './bert';
 import { loadGPT2ForSequenceClassification, loadGPT2LMHeadModel, loadGPT2Model } from './gpt2';
 import type { Pretrained, PretrainedFiles } from './pretrained';
 
@@ -17,13 +24,19 @@ const BY_ARCHITECTURE: Readonly<Record<string, Loader>> = {
   GPT2LMHeadModel: loadGPT2LMHeadModel,
   GPT2ForSequenceClassification: loadGPT2ForSequenceClassification,
   BertModel: loadBertModel,
-  // Pre-training checkpoints: the encoder is what adapts; their cls.* heads are skipped.
+  // Pre-training checkpoints: the encoder is what adapts; their LM heads are skipped.
   BertForPreTraining: loadBertModel,
   BertForMaskedLM: loadBertModel,
   BertForSequenceClassification: loadBertForSequenceClassification,
+  RobertaModel: loadRobertaModel,
+  RobertaForMaskedLM: loadRobertaModel,
+  RobertaForSequenceClassification: loadRobertaForSequenceClassification,
+  DistilBertModel: loadDistilBertModel,
+  DistilBertForMaskedLM: loadDistilBertModel,
+  DistilBertForSequenceClassification: loadDistilBertForSequenceClassification,
 };
 
-const BY_MODEL_TYPE: Readonly<Record<string, Loader>> = { gpt2: loadGPT2Model, bert: loadBertModel };
+const BY_MODEL_TYPE: Readonly<Record<string, Loader>> = { gpt2: loadGPT2Model, bert: loadBertModel, roberta: loadRobertaModel, distilbert: loadDistilBertModel };
 
 /** Builds the architecture the config names and loads the weights into it. */
 export function loadPretrained(files: PretrainedFiles): Pretrained<Module<never, unknown>> {

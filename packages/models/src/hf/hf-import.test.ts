@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { encodeSafetensors, Generator, ModuleDict, type SafetensorsDtype } from '@peftjs/core';
-import { expectClose, onBackend, TEST_BACKENDS } from '../../test/helpers';
+import { exactValues, expectClose, onBackend, TEST_BACKENDS } from '../../test/helpers';
 import { bertClassify } from '../../test/reference/bert';
 import { gpt2Logits } from '../../test/reference/gpt2';
 import { CheckpointKeysError, CheckpointShapeError, ModelConfigError } from '../errors';
@@ -34,16 +34,6 @@ const GPT2_CONFIG = {
   eos_token_id: 22,
   torch_dtype: 'float16',
 };
-
-/**
- * Values with at most 8 significant bits (k/256 for |k| <= 100, or 1 + k/128 around 1):
- * exact in F16 and BF16, so decoding errors cannot hide in a tolerance.
- */
-function exactValues(shape: number[], rng: Generator, offset = 0): tf.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const step = offset === 0 ? 256 : 128;
-  return tf.tensor(Float32Array.from({ length: size }, () => offset + Math.round((rng.uniform() * 2 - 1) * 50) / step), shape);
-}
 
 /** GPT-2 tensors as `GPT2Model.save_pretrained` names them: no prefix, Conv1D weights [in, out], mask buffers. */
 function gpt2Checkpoint(seed: number, prefix = ''): Record<string, tf.Tensor> {

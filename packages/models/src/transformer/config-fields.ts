@@ -29,6 +29,11 @@ export function positiveInteger(value: unknown, field: string): number {
   return value;
 }
 
+export function nonNegativeInteger(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new ModelConfigError(field, 'an integer >= 0', value);
+  return value;
+}
+
 export function probability(value: unknown, field: string): number {
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new ModelConfigError(field, 'a number in [0, 1)', value);
   return value;

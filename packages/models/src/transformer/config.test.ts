@@ -1,4 +1,5 @@
-import { bertConfig, bertConfigFromHF, bertConfigToHF } from '../bert/config';
+import { bertConfig, bertConfigFromHF, bertConfigToHF, robertaConfig, robertaConfigFromHF, robertaConfigToHF } from '../bert/config';
+import { distilBertConfig, distilBertConfigFromHF, distilBertConfigToHF } from '../bert/distilbert-config';
 import { ModelConfigError } from '../errors';
 import { gpt2Config, gpt2ConfigFromHF, gpt2ConfigToHF } from '../gpt2/config';
 
@@ -7,6 +8,21 @@ test('configs round-trip through Hugging Face config.json fields', () => {
   expect(gpt2ConfigFromHF(JSON.stringify(gpt2ConfigToHF(gpt2)))).toEqual(gpt2);
   const bert = bertConfig({ hiddenSize: 32, numHeads: 2, classifierDropout: 0.3, numLabels: 4 });
   expect(bertConfigFromHF(bertConfigToHF(bert))).toEqual(bert);
+  const roberta = robertaConfig({ maxPositions: 514, typeVocabSize: 1, layerNormEps: 1e-5, numLabels: 3 });
+  expect(robertaConfigFromHF(robertaConfigToHF(roberta))).toEqual(roberta);
+  const distilbert = distilBertConfig({ hiddenSize: 32, numHeads: 4, intermediateSize: 37, numLayers: 3, hiddenDropout: 0.05, padTokenId: 3 });
+  expect(distilBertConfigFromHF(JSON.stringify(distilBertConfigToHF(distilbert)))).toEqual(distilbert);
+});
+
+test("RoBERTa and DistilBERT defaults are their Hugging Face config classes'; DistilBERT's keys are its own", () => {
+  expect(robertaConfigFromHF({})).toMatchObject({ vocabSize: 50265, padTokenId: 1, maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12 });
+  expect(distilBertConfigFromHF({})).toMatchObject({ vocabSize: 30522, hiddenSize: 768, numLayers: 6, numHeads: 12, intermediateSize: 3072, classifierDropout: 0.2, typeVocabSize: 0 });
+  const config = distilBertConfigFromHF({ dim: 16, n_heads: 2, n_layers: 1, hidden_dim: 24, activation: 'relu', dropout: 0.2, attention_dropout: 0.3, seq_classif_dropout: 0.4, max_position_embeddings: 64, vocab_size: 100, pad_token_id: 0 });
+  expect(config).toMatchObject({ hiddenSize: 16, numHeads: 2, numLayers: 1, intermediateSize: 24, activation: 'relu', hiddenDropout: 0.2, attentionDropout: 0.3, classifierDropout: 0.4, maxPositions: 64, vocabSize: 100 });
+  // BERT's key names mean nothing to DistilBertConfig.
+  expect(distilBertConfigFromHF({ hidden_size: 16 }).hiddenSize).toBe(768);
+  expect(() => distilBertConfigFromHF({ model_type: 'bert' })).toThrow(/model_type/);
+  expect(() => robertaConfigFromHF({ model_type: 'distilbert' })).toThrow(/model_type/);
 });
 
 test('Hugging Face defaults: null means "default" for sizes and "none" for token ids; labels come from id2label', () => {

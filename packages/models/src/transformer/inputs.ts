@@ -13,9 +13,10 @@ export interface ResolvedShape {
 /**
  * Batch and sequence length of the call, and the length of the past, after
  * checking that exactly one of `inputIds`/`inputsEmbeds` is given, that the past
- * has one entry per layer, and that every position has a position embedding.
+ * has one entry per layer, and that every position has a position embedding
+ * (positions counted from `firstPosition`: RoBERTa's start after its padding id).
  */
-export function resolveShape(input: TransformerInput, dims: TransformerDims): ResolvedShape {
+export function resolveShape(input: TransformerInput, dims: TransformerDims, firstPosition = 0): ResolvedShape {
   const { inputIds, inputsEmbeds, pastKeyValues } = input;
   if ((inputIds === undefined) === (inputsEmbeds === undefined)) {
     throw new InvalidArgumentError(`expected exactly one of inputIds and inputsEmbeds, found ${inputIds ? 'both' : 'neither'}`);
@@ -33,9 +34,10 @@ export function resolveShape(input: TransformerInput, dims: TransformerDims): Re
     [batch, seq] = embeds.shape as number[];
   }
   const pastLength = pastLengthOf(pastKeyValues, dims.numLayers);
-  if (pastLength + seq > dims.maxPositions) {
+  if (firstPosition + pastLength + seq > dims.maxPositions) {
+    const from = firstPosition > 0 ? ` from position ${firstPosition}` : '';
     throw new InvalidArgumentError(
-      `sequence: past length ${pastLength} + input length ${seq} = ${pastLength + seq} positions, over the model's maxPositions ${dims.maxPositions}`,
+      `sequence: past length ${pastLength} + input length ${seq} = ${pastLength + seq} positions${from}, over the model's maxPositions ${dims.maxPositions}`,
     );
   }
   return { batch, seq, pastLength };

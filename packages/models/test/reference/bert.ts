@@ -9,7 +9,7 @@ export interface ReferenceBertConfig {
 }
 
 /** x Wᵀ + b with W [out, in] as PyTorch's Linear stores it. */
-function linear(w: Weights, name: string, x: Matrix): Matrix {
+export function linear(w: Weights, name: string, x: Matrix): Matrix {
   return addRow(matmul(x, transpose(w(`${name}.weight`) as Matrix)), w(`${name}.bias`) as number[]);
 }
 
@@ -18,7 +18,8 @@ export type ReferencePrefix = Array<{ key: Matrix; value: Matrix }>;
 
 /**
  * Last hidden state and pooled output of one sequence; `keep[j]` false masks key j
- * (prefix keys first). With a prefix, positions start after it, as in Hugging Face.
+ * (prefix keys first). With a prefix, positions start after it, as in Hugging Face,
+ * unless `positionIds` gives them (RoBERTa's).
  */
 export function bertForward(
   w: Weights,
@@ -27,14 +28,15 @@ export function bertForward(
   types: number[] = ids.map(() => 0),
   keep?: boolean[],
   prefix?: ReferencePrefix,
-): { hidden: Matrix; pooled: number[] } {
+  positionIds?: number[],
+): { hidden: Matrix; readonly pooled: number[] } {
   const offset = prefix?.[0].key.length ?? 0;
   const vec = (name: string) => w(name) as number[];
   const words = w('embeddings.word_embeddings.weight') as Matrix;
   const positions = w('embeddings.position_embeddings.weight') as Matrix;
   const typeTable = w('embeddings.token_type_embeddings.weight') as Matrix;
   let h = layerNorm(
-    ids.map((id, i) => words[id].map((v, j) => v + positions[i + offset][j] + typeTable[types[i]][j])),
+    ids.map((id, i) => words[id].map((v, j) => v + positions[positionIds?.[i] ?? i + offset][j] + typeTable[types[i]][j])),
     vec('embeddings.LayerNorm.weight'),
     vec('embeddings.LayerNorm.bias'),
     config.eps,
@@ -48,8 +50,13 @@ export function bertForward(
     const inner = map(linear(w, `${p}intermediate.dense`, attended), geluErf);
     h = layerNorm(add(linear(w, `${p}output.dense`, inner), attended), vec(`${p}output.LayerNorm.weight`), vec(`${p}output.LayerNorm.bias`), config.eps);
   }
-  const pooled = linear(w, 'pooler.dense', [h[0]])[0].map(Math.tanh);
-  return { hidden: h, pooled };
+  return {
+    hidden: h,
+    // On demand: RoBERTa's classifier has no pooler.
+    get pooled() {
+      return linear(w, 'pooler.dense', [h[0]])[0].map(Math.tanh);
+    },
+  };
 }
 
 /** Classifier logits of BertForSequenceClassification (dropout off). */

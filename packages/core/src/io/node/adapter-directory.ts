@@ -14,6 +14,7 @@ import {
   assertAdapterName,
 } from '../peft/layout';
 import { decodeSafetensors } from '../safetensors/decode';
+import { decodeTorchStateDictTensors } from '../torch/state-dict-tensors';
 import type { DecodeSafetensorsOptions } from '../safetensors/decode-raw';
 import { encodeSafetensors, type EncodableTensor, type EncodeSafetensorsOptions } from '../safetensors/encode';
 import { readAdapterFileBytes, tidyAdapterFolder, tidyAfterDeadWriters } from './adapter-folder-state';
@@ -152,7 +153,13 @@ export async function loadAdapter(directory: string, options: LoadAdapterFilesOp
   await tidyAfterDeadWriters(paths);
   const bytes = await readAdapterFileBytes(paths);
   const document = parseAdapterConfig(new TextDecoder().decode(bytes.config));
-  const { tensors, metadata } = decodeSafetensors(bytes.weights, { ...options, rejectNonFinite: !(options.allowNonFinite ?? false) });
+  const rejectNonFinite = !(options.allowNonFinite ?? false);
+  if (bytes.weightsFormat === 'torch') {
+    // Older peft's adapter_model.bin, read by a restricted unpickler that runs no code (io/torch).
+    const { tensors } = decodeTorchStateDictTensors(bytes.weights, { rejectNonFinite });
+    return { ...document, adapterName, paths, tensors, metadata: {} };
+  }
+  const { tensors, metadata } = decodeSafetensors(bytes.weights, { ...options, rejectNonFinite });
   return { ...document, adapterName, paths, tensors, metadata };
 }
 

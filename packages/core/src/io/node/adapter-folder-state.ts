@@ -15,7 +15,6 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { NotFoundError } from '../../errors';
 import { AdapterFormatError } from '../errors';
 import { checkPair, describeTornPair, parseCommitRecord, sha256Hex, COMMIT_RECORD_FILE, MAX_COMMIT_RECORD_BYTES, type CommitRecord } from '../peft/commit-record';
 import { ADAPTER_CONFIG_FILE, ADAPTER_PICKLE_WEIGHTS_FILE, ADAPTER_WEIGHTS_FILE } from '../peft/layout';
@@ -32,6 +31,8 @@ export interface AdapterFiles {
 export interface AdapterFileBytes {
   readonly config: Uint8Array;
   readonly weights: Uint8Array;
+  /** `torch` for older peft's `adapter_model.bin` (read when no safetensors file is there). */
+  readonly weightsFormat: 'safetensors' | 'torch';
 }
 
 /** How long a reader waits out a save in progress before calling the folder torn. */
@@ -56,19 +57,17 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
-async function readWeights(files: AdapterFiles): Promise<Uint8Array> {
-  try {
-    return await readFileOrNotFound(files.weightsPath, 'adapter weights');
-  } catch (error) {
-    const picklePath = path.join(files.adapterDirectory, ADAPTER_PICKLE_WEIGHTS_FILE);
-    if (error instanceof NotFoundError && (await fsp.access(picklePath).then(() => true, () => false))) {
-      throw new AdapterFormatError(
-        'UNSUPPORTED_WEIGHTS',
-        `${picklePath} is a pickle file, which cannot be read safely; convert it in Python with peft's save_pretrained(safe_serialization=True)`,
-      );
-    }
-    throw error;
-  }
+const exists = (file: string) => fsp.access(file).then(() => true, () => false);
+
+/**
+ * Older peft wrote `adapter_model.bin` (torch.save) only. peftjs never writes
+ * one, so such a folder has no record to check: the two files are read as they are.
+ */
+async function readTorchPair(files: AdapterFiles): Promise<AdapterFileBytes | undefined> {
+  const picklePath = path.join(files.adapterDirectory, ADAPTER_PICKLE_WEIGHTS_FILE);
+  if ((await exists(files.weightsPath)) || !(await exists(picklePath))) return undefined;
+  const config = await readFileOrNotFound(files.configPath, 'adapter config');
+  return { config, weights: await readFileOrNotFound(picklePath, 'adapter weights'), weightsFormat: 'torch' };
 }
 
 /** Backups of `target` in the folder, newest first. */
@@ -104,25 +103,28 @@ async function findBackup(files: AdapterFiles, record: CommitRecord, stale: 'con
  * record (written by Python peft) are read as they are.
  */
 export async function readAdapterFileBytes(files: AdapterFiles): Promise<AdapterFileBytes> {
+  const torch = await readTorchPair(files);
+  if (torch !== undefined) return torch;
   const recordPath = path.join(files.adapterDirectory, COMMIT_RECORD_FILE);
   let torn: 'config' | 'weights' = 'weights';
   for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, FIRST_RETRY_MS * 2 ** attempt));
     const recordBefore = await readOptional(recordPath, MAX_COMMIT_RECORD_BYTES);
     const config = await readFileOrNotFound(files.configPath, 'adapter config');
-    const weights = await readWeights(files);
+    const weights = await readFileOrNotFound(files.weightsPath, 'adapter weights');
     const recordAfter = await readOptional(recordPath, MAX_COMMIT_RECORD_BYTES);
     if (!sameBytes(recordBefore, recordAfter)) continue;
     const record = recordBefore === undefined ? undefined : parseCommitRecord(recordBefore);
-    if (record === undefined) return { config, weights };
+    const whole = { config, weights, weightsFormat: 'safetensors' } as const;
+    if (record === undefined) return whole;
     const check = await checkPair(record, config, weights);
-    if (check.state !== 'torn') return { config, weights };
+    if (check.state !== 'torn') return whole;
     torn = check.stale!;
     const backup = await findBackup(files, record, torn);
-    if (backup !== undefined) return torn === 'config' ? { config: backup.bytes, weights } : { config, weights: backup.bytes };
+    if (backup !== undefined) return torn === 'config' ? { ...whole, config: backup.bytes } : { ...whole, weights: backup.bytes };
     // No save of ours at work (its files would be here), and none finished meanwhile (the record would differ).
     if (!(await hasWriterFiles(files.adapterDirectory)) && sameBytes(await readOptional(recordPath, MAX_COMMIT_RECORD_BYTES), recordBefore)) {
-      return { config, weights };
+      return whole;
     }
   }
   throw new AdapterFormatError('TORN_ADAPTER', describeTornPair(files.adapterDirectory, torn));

@@ -90,7 +90,8 @@ function checkedInt32(name: string, dtype: string, value: number | bigint): numb
   return number;
 }
 
-function assertFinite(name: string, dtype: string, values: Float32Array): void {
+/** Refuses NaN and infinities in a float tensor's values, naming the tensor (see `rejectNonFinite`). */
+export function assertFinite(name: string, dtype: string, values: Float32Array): void {
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {
       throw new SafetensorsFormatError(
