@@ -28,7 +28,23 @@ export class GradientAccumulator {
    * loss when no variable is connected and keys its result by tfjs names.
    */
   add(loss: () => tf.Scalar): void {
-    const { value, grads } = tf.engine().gradients(loss, this.variables as tf.Variable[], undefined, true);
+    // A loss that throws while the tape records would leak every tensor the tape
+    // kept for the backward pass (tfjs frees them only when gradients() returns):
+    // catch it, let gradients() finish on a constant, free everything, rethrow.
+    let failure: { error: unknown } | undefined;
+    const guarded = () => {
+      try {
+        return loss();
+      } catch (error) {
+        failure = { error };
+        return tf.scalar(0);
+      }
+    };
+    const { value, grads } = tf.engine().gradients(guarded, this.variables as tf.Variable[], undefined, true);
+    if (failure !== undefined) {
+      tf.dispose([value, ...grads.filter((g): g is tf.Tensor => g != null)]);
+      throw failure.error;
+    }
     if (grads.every((g) => g == null)) {
       value.dispose();
       throw new LossNotConnectedError(this.variables.length);

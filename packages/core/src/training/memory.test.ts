@@ -50,6 +50,11 @@ describe.each(TEST_BACKENDS)('no tensor leaks on %s', (backend) => {
     );
     await expect(train(model, batches, { progress: false, loss: () => tf.scalar(1) })).rejects.toThrow(/no path from any of them/);
     expect(tf.memory().numTensors).toBe(before);
+    // A loss that is not a scalar: a typed error, and every tensor the forward pass made is freed.
+    for (let call = 0; call < 3; call++) {
+      await expect(train(model, batches, { progress: false, loss: (m, b) => tf.square(tf.sub(m.call(b.x), b.y)) as tf.Scalar })).rejects.toThrow(/reduce it to a scalar/);
+      expect(tf.memory().numTensors).toBe(before);
+    }
     model.dispose();
     disposeBatches(batches);
   });
