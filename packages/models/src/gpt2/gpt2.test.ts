@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, manualSeed, ShapeMismatchError } from '@peftjs/core';
 import { expectClose, finiteDifferencesAt, onBackend, pick, TEST_BACKENDS, weightsByName } from '../../test/helpers';
@@ -9,10 +8,10 @@ import { TokenIdOutOfRangeError } from '../errors';
 import { gpt2Config, type GPT2Config } from './config';
 import { GPT2LMHeadModel } from './lm-head';
 import { GPT2ForSequenceClassification } from './sequence-classification';
+import { sharedFixture } from '../../../core/test/shared-fixtures';
 
-// src/gpt2 -> repository root; CI clones the repository with shared/ beside it.
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
-const PEFT_FIXTURE = path.resolve(REPO_ROOT, '../shared/fixtures/hf-peft/gpt2-lora-c_attn/adapter_model.safetensors');
+const peftFixture = sharedFixture('hf-peft/gpt2-lora-c_attn/adapter_model.safetensors');
+const PEFT_FIXTURE = peftFixture.path;
 
 const TINY: GPT2Config = gpt2Config({
   vocabSize: 23,
@@ -154,7 +153,7 @@ describe.each(TEST_BACKENDS)('GPT-2 gradients on %s', (backend) => {
 describe('GPT-2 structure and bad input', () => {
   beforeAll(() => onBackend('cpu'));
 
-  test('module paths line up with a real peft GPT-2 LoRA adapter (c_attn targets, score head)', () => {
+  peftFixture.test('module paths line up with a real peft GPT-2 LoRA adapter (c_attn targets, score head)', () => {
     const header = readSafetensorsHeaderNames(PEFT_FIXTURE);
     const model = new GPT2ForSequenceClassification(gpt2Config({ ...TINY, numLayers: 12, numLabels: 6 }));
     const modules = new Set(model.namedModules().map(([path]) => path));

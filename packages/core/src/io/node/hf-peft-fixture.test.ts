@@ -6,25 +6,24 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sharedFixture } from '../../../test/shared-fixtures';
 import { formatAdapterConfig } from '../peft/adapter-config';
 import { fromPeftFileState, toPeftFileState } from '../peft/tensor-names';
 import { encodeSafetensors } from '../safetensors/encode';
 import { listAdapters, loadAdapter, saveAdapter, type LoadedAdapter } from './adapter-directory';
 import { readSafetensorsFileHeader } from './safetensors-file';
 
-// src/io/node -> repository root; CI clones the repository with shared/ beside it.
-const REPO_ROOT = path.resolve(__dirname, '../../../../..');
-const FIXTURE = path.resolve(REPO_ROOT, '../shared/fixtures/hf-peft/gpt2-lora-c_attn');
+const fixture = sharedFixture('hf-peft/gpt2-lora-c_attn');
+const FIXTURE = fixture.path;
 
 let adapter: LoadedAdapter;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(FIXTURE, 'adapter_model.safetensors'))) {
-    throw new Error(`The peft GPT-2 fixture is missing: expected it at ${FIXTURE} (shared/ beside the repository)`);
-  }
+  if (!fixture.present && process.env.CI !== 'true') return; // the tests below are skipped, with the reason
+  fixture.requireUnderCi();
   await tf.setBackend('cpu');
   adapter = await loadAdapter(FIXTURE);
 });
@@ -39,7 +38,7 @@ for (let layer = 0; layer < 12; layer++) {
   EXPECTED_SHAPES[`base_model.model.transformer.h.${layer}.attn.c_attn.lora_B.weight`] = [2304, 8];
 }
 
-describe('the peft GPT-2 LoRA adapter', () => {
+fixture.describe('the peft GPT-2 LoRA adapter', () => {
   it('has the config peft wrote', () => {
     expect(adapter.config).toMatchObject({
       peft_type: 'LORA',
