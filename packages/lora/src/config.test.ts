@@ -64,7 +64,7 @@ describe('LoraConfig', () => {
     [{ lora_alpha: -8 }, "config 'lora_alpha': expected a number > 0, found -8"],
     [{ lora_dropout: 1 }, "'lora_dropout': expected a number in [0, 1), found 1"],
     [{ bias: 'some' }, "config 'bias': expected one of 'none', 'all', 'lora_only', found 'some'"],
-    [{ init_lora_weights: 'eva' }, 'config \'init_lora_weights\': expected true, false, "gaussian", "pissa", "pissa_niter_<n>" or "olora", found "eva"'],
+    [{ init_lora_weights: 'eva' }, 'config \'init_lora_weights\': expected true, false, "gaussian", "pissa", "pissa_niter_<n>" or "olora", found \'eva\''],
     [{ target_modules: 'q|v', layers_to_transform: [0] }, "'layers_to_transform' cannot be used when 'target_modules' is a regex string"],
     [{ layers_pattern: 'h' }, "'layers_pattern' needs 'layers_to_transform'"],
     [{ rank_pattern: { q: 0 } }, "'rank_pattern' ['q']: expected an integer > 0, found 0"],

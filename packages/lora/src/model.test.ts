@@ -197,7 +197,9 @@ describe('files', () => {
       const expected = outputOf(wider, mlpInput);
       const error = await PeftModel.fromPretrained(wider, directory).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ShapeMismatchError);
-      expect((error as Error).message).toBe("adapter tensor 'base_model.model.body.2.lora_A.weight': expected shape [2, 10], found [2, 8]");
+      expect((error as Error).message).toBe(
+        "LORA adapter 'default': tensor 'base_model.model.body.2.lora_A.weight' (its shape follows from the config): expected shape [2, 10], found [2, 8]",
+      );
       expect(wider.namedModules().some(([, m]) => isAdapterLayer(m))).toBe(false);
       expect(outputOf(wider, mlpInput)).toEqual(expected);
       wider.dispose();
