@@ -17,7 +17,7 @@ export interface SharedFixture {
   /** `describe` when the fixture is there (or CI requires it); a skipped block naming why otherwise. */
   describe(title: string, body: () => void): void;
   /** The same for a single test. */
-  test(title: string, body: () => void | Promise<void>, timeout?: number): void;
+  test(title: string, body: jest.ProvidesCallback, timeout?: number): void;
   /** Throws under CI when absent; call at the start of a beforeAll that reads the fixture. */
   requireUnderCi(): void;
 }
