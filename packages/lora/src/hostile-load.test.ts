@@ -8,7 +8,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { InvalidArgumentError, NotFoundError, PeftError, PeftModel, SafetensorsFormatError, ShapeMismatchError, getPeftModel, type Module } from '@peftjs/core';
+import {
+  AdapterTensorMismatchError,
+  InvalidArgumentError,
+  NotFoundError,
+  PeftError,
+  PeftModel,
+  SafetensorsFormatError,
+  ShapeMismatchError,
+  decodeSafetensorsRaw,
+  encodeSafetensors,
+  getPeftModel,
+  type Module,
+  type RawTensor,
+} from '@peftjs/core';
 import { makeMlp, mlpInput, onBackend } from '../test/helpers';
 
 beforeAll(() => onBackend('cpu'));
@@ -115,6 +128,21 @@ describe('a failed LoRA load leaves the model as it was', () => {
     expect((error as Error).message).toMatch(/'base_model\.model\.body\.0\.lora_A\.weight'|"base_model\.model\.body\.0\.lora_A\.weight"/);
     const loaded = await PeftModel.fromPretrained(makeMlp(2), dir, 'default', { allowNonFinite: true });
     expect(loaded.adapterNames).toEqual(['default']);
+  });
+});
+
+describe('names from files are data', () => {
+  test("tensors named 'constructor' and '__proto__' are reported as unexpected, nothing else", async () => {
+    await savedAdapter({});
+    const file = path.join(dir, 'adapter_model.safetensors');
+    const { tensors } = decodeSafetensorsRaw(await readFile(file));
+    const withHostileNames: Record<string, RawTensor> = Object.create(null);
+    Object.assign(withHostileNames, tensors);
+    for (const name of ['constructor', '__proto__', 'toString']) withHostileNames[name] = { dtype: 'F32', shape: [1], data: new Float32Array([1]) };
+    await writeFile(file, encodeSafetensors(withHostileNames, { metadata: { format: 'pt' } }));
+    const error = await PeftModel.fromPretrained(makeMlp(2), dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AdapterTensorMismatchError);
+    expect((error as Error).message).toMatch(/missing \[\], unexpected \[__proto__, constructor, toString\]/);
   });
 });
 

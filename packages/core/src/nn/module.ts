@@ -270,7 +270,7 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
   loadStateDict(values: Record<string, tf.Tensor>, options: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
     const strict = options.strict ?? true;
     const parameters = new Map(this.namedParameters());
-    const missing = [...parameters.keys()].filter((path) => !(path in values));
+    const missing = [...parameters.keys()].filter((path) => !Object.hasOwn(values, path));
     const unexpected = Object.keys(values).filter((path) => !parameters.has(path));
     if (strict && (missing.length > 0 || unexpected.length > 0)) {
       throw new StateDictMismatchError(missing, unexpected);

@@ -31,7 +31,7 @@ export async function restoreCheckpoint(location: string, target: RestoreTarget)
   const loaded = await loadCheckpoint(directory);
   try {
     const expected = target.parameters.map(([path]) => path);
-    const missing = expected.filter((p) => !(p in loaded.parameters));
+    const missing = expected.filter((p) => !Object.hasOwn(loaded.parameters, p));
     const unexpected = Object.keys(loaded.parameters).filter((p) => !expected.includes(p));
     if (missing.length > 0 || unexpected.length > 0) {
       throw new CheckpointError(

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../errors';
 import { assertAdapterName } from './layout';
+import { quoteText } from '../../util/quote';
 
 /**
  * Tensor names in Hugging Face peft adapter files versus peftjs's module tree.
@@ -125,8 +126,8 @@ function renameAll<T>(tensors: Readonly<Record<string, T>>, rename: (name: strin
   const sources: Record<string, string> = Object.create(null);
   for (const [name, tensor] of Object.entries(tensors)) {
     const renamed = rename(name);
-    if (renamed in sources) {
-      throw new InvalidArgumentError(`Tensors "${sources[renamed]}" and "${name}" both map to "${renamed}" ${direction}`);
+    if (Object.hasOwn(sources, renamed)) {
+      throw new InvalidArgumentError(`Tensors ${quoteText(sources[renamed])} and ${quoteText(name)} both map to ${quoteText(renamed)} ${direction}`);
     }
     sources[renamed] = name;
     out[renamed] = tensor;
