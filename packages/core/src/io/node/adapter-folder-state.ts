@@ -72,11 +72,7 @@ async function readTorchPair(files: AdapterFiles): Promise<AdapterFileBytes | un
 
 /** Backups of `target` in the folder, newest first. */
 async function backupsOf(folder: string, target: string): Promise<string[]> {
-  const names = await fsp.readdir(folder).catch(() => [] as string[]);
-  const backups = names.filter((name) => {
-    const parsed = parseWriterFile(name);
-    return parsed?.kind === 'bak' && parsed.target === target;
-  });
+  const backups = (await writerFiles(folder)).filter((file) => file.kind === 'bak' && file.target === target).map((file) => file.name);
   const dated = await Promise.all(
     backups.map(async (name) => ({ file: path.join(folder, name), time: await fsp.lstat(path.join(folder, name)).then((s) => s.mtimeMs, () => 0) })),
   );
@@ -130,23 +126,22 @@ export async function readAdapterFileBytes(files: AdapterFiles): Promise<Adapter
   throw new AdapterFormatError('TORN_ADAPTER', describeTornPair(files.adapterDirectory, torn));
 }
 
-async function hasWriterFiles(folder: string): Promise<boolean> {
+/** The temporary and backup files writers (live or dead) have beside this adapter's files. */
+async function writerFiles(folder: string): Promise<Array<{ name: string; target: string; kind: 'tmp' | 'bak'; host: string; pid: number }>> {
   const names = await fsp.readdir(folder).catch(() => [] as string[]);
-  return names.some((name) => {
+  return names.flatMap((name) => {
     const parsed = parseWriterFile(name);
-    return parsed !== undefined && PAIR_FILES.includes(parsed.target);
+    return parsed !== undefined && PAIR_FILES.includes(parsed.target) ? [{ name, ...parsed }] : [];
   });
 }
 
-/** Temporary and backup files of writers that are gone, beside this adapter's files. */
-async function leftovers(folder: string, lockHeld: boolean): Promise<string[]> {
-  const names = await fsp.readdir(folder).catch(() => [] as string[]);
-  return names.filter((name) => {
-    const parsed = parseWriterFile(name);
-    if (parsed === undefined || !PAIR_FILES.includes(parsed.target)) return false;
-    // Under the folder lock no peftjs writer is live here; otherwise only provably dead ones count.
-    return lockHeld || (parsed.host === HOST_TAG && !isProcessAlive(parsed.pid));
-  });
+async function hasWriterFiles(folder: string): Promise<boolean> {
+  return (await writerFiles(folder)).length > 0;
+}
+
+/** Writer files of writers that are gone. Under the folder lock no peftjs writer is live here; otherwise only provably dead ones count. */
+async function leftovers(folder: string, lockHeld: boolean): Promise<Array<{ name: string; kind: 'tmp' | 'bak' }>> {
+  return (await writerFiles(folder)).filter((file) => lockHeld || (file.host === HOST_TAG && !isProcessAlive(file.pid)));
 }
 
 /**
@@ -172,8 +167,8 @@ export async function tidyAdapterFolder(files: AdapterFiles): Promise<void> {
       }
     }
   }
-  for (const name of await leftovers(files.adapterDirectory, true)) {
-    if (unmendable && parseWriterFile(name)?.kind === 'bak') continue;
+  for (const { name, kind } of await leftovers(files.adapterDirectory, true)) {
+    if (unmendable && kind === 'bak') continue;
     await fsp.unlink(path.join(files.adapterDirectory, name)).catch(() => undefined);
   }
 }
