@@ -20,7 +20,7 @@ export { BottleneckLayer, isBottleneckLayer, type BottleneckAdapterOptions, type
 export { bottleneckMethod } from './bottleneck/method';
 
 // IA3.
-export { IA3, IA3_DEFAULTS, ia3ConfigSchema, type IA3Config } from './ia3/config';
+export { IA3, ia3ConfigSchema, type IA3Config } from './ia3/config';
 export { IA3Layer, isIA3Layer } from './ia3/layer';
 export { ia3Method } from './ia3/method';
 

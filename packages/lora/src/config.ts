@@ -142,9 +142,16 @@ function validate(config: LoraConfig): void {
 
 const schema = defineConfigSchema(LORA, { ...FILLED_FIELDS, ...OPTIONAL_FIELDS }, (config) => validate(config as unknown as LoraConfig));
 
+/**
+ * Keys peft v0.6.0's LoraConfig lacks (see packages/lora/README.md): a config
+ * built in code writes them only when not at their default.
+ */
+const NEWER_KEYS = ['loftq_config', 'megatron_config', 'megatron_core', 'use_rslora', 'use_dora', 'layer_replication', ...Object.keys(OPTIONAL_FIELDS)];
+
 export const loraConfigSchema: ConfigSchema<LoraConfig> = {
   peftType: LORA,
   fields: schema.fields,
+  newerKeys: NEWER_KEYS,
   parse(raw: unknown): LoraConfig {
     const config = schema.parse(raw) as unknown as LoraConfig;
     const given = raw as Record<string, unknown>;

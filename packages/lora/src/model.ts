@@ -1,8 +1,9 @@
 /**
  * How LoRA puts itself into a model for one adapter (peft's `LoraModel`):
  * find the targets, wrap each in a LoRA layer or add the adapter to the LoRA
- * layer already there, make the chosen base biases the adapter's, and keep a
- * trainable copy of classification heads for classification tasks.
+ * layer already there, and make the chosen base biases the adapter's. Default
+ * targets and the task heads kept as modules_to_save are core's (checked by
+ * core before this runs, so a bad name leaves base weights untouched).
  *
  * Everything is checked before the first change, then the planned parameters
  * go to core (checked against a file's header when loading) before any is
@@ -11,13 +12,10 @@
  */
 import {
   InvalidArgumentError,
-  ModulesToSaveWrapper,
   NotFoundError,
-  adaptableModules,
-  closestNames,
+  defaultTargetModules,
   findTargetModules,
   isAdapterLayer,
-  matchesModuleKey,
   type AnyModule,
   type InjectionContext,
   type Parameter,
@@ -30,31 +28,8 @@ import { LoraLinear } from './layer/linear';
 import { isLoraLayer, type LoraLayer } from './layer/lora-layer';
 import { warn } from './util/warn';
 
-/**
- * peft's classification heads per task type: they are new and trained with
- * the adapter, so peft saves them whole (as modules_to_save) without the config
- * listing them. The GPT-2 fixture's `score.weight` is such a head.
- */
-const TASK_HEADS: Readonly<Record<string, readonly string[]>> = {
-  SEQ_CLS: ['classifier', 'score'],
-  TOKEN_CLS: ['classifier', 'score'],
-  QUESTION_ANS: ['qa_outputs'],
-};
-
 /** Heads never adapted by 'all-linear' (peft excludes the output layer). */
 const OUTPUT_HEADS = ['lm_head', 'score', 'classifier', 'qa_outputs'];
-
-/**
- * peft's default target_modules for architectures it knows, by model class name
- * (peft's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING, by model_type).
- * peft has no entry for DistilBERT, so neither do we: its adapters name
- * q_lin / v_lin (or others) themselves.
- */
-const DEFAULT_TARGETS: Array<[RegExp, string[]]> = [
-  [/^GPT2/, ['c_attn']],
-  [/^Bert/, ['query', 'value']],
-  [/^Roberta/, ['query', 'value']],
-];
 
 export function injectLora(context: InjectionContext<LoraConfig>): void {
   const { model, adapterName, config } = context;
@@ -63,7 +38,6 @@ export function injectLora(context: InjectionContext<LoraConfig>): void {
   const paths = findTargetModules(model, config, { method: LORA, allLinear: (module, path) => isLinearLayer(module) && !isOutputHead(model, module, path) });
   const init = initScheme(config.init_lora_weights);
   const targets = paths.map((path) => planTarget(model.getSubmodule(path), path, config, init));
-  checkModulesToSave(model, config);
   warnAboutLayout(targets, config);
 
   context.checkPlannedParameters(
@@ -88,14 +62,12 @@ export function injectLora(context: InjectionContext<LoraConfig>): void {
   }
   const adapted = targets.map((target) => target.layer);
   for (const bias of trainedBiases(model, config, adapted)) context.claimParameter(bias);
-  keepTaskHeads(context);
 }
 
 function defaultTargets(model: AnyModule): string[] {
-  const name = model.constructor.name;
-  const known = DEFAULT_TARGETS.find(([pattern]) => pattern.test(name));
-  if (known === undefined) throw new NotFoundError(`${LORA}: target_modules is not set and peftjs knows no default for a ${name}; name the modules to adapt`);
-  return [...known[1]];
+  const known = defaultTargetModules(model, LORA);
+  if (known === undefined) throw new NotFoundError(`${LORA}: target_modules is not set and peftjs knows no default for a ${model.constructor.name}; name the modules to adapt`);
+  return [...known.target_modules];
 }
 
 function isOutputHead(model: AnyModule, module: AnyModule, path: string): boolean {
@@ -139,14 +111,6 @@ function checkSingleBiasAdapter(model: AnyModule, config: LoraConfig): void {
   if (others) throw new InvalidArgumentError(`${LORA}: only one adapter may train biases (bias '${config.bias}'); when using several adapters, set bias to 'none'`);
 }
 
-/** Core checks modules_to_save after injection; checking here too keeps base weights untouched on a bad key. */
-function checkModulesToSave(model: AnyModule, config: LoraConfig): void {
-  const paths = adaptableModules(model).map(([path]) => path);
-  for (const key of config.modules_to_save ?? []) {
-    if (!paths.some((path) => matchesModuleKey([key], path))) throw new NotFoundError(`modules_to_save: '${key}' matches no module`, closestNames(key, paths));
-  }
-}
-
 /** `bias: 'all'` trains every base bias; `'lora_only'` those of the layers this adapter adapts. */
 function trainedBiases(model: AnyModule, config: LoraConfig, adapted: readonly LoraLayer[]): Parameter[] {
   if (config.bias === 'lora_only') return adapted.flatMap((layer) => (layer.baseBias ? [layer.baseBias] : []));
@@ -157,22 +121,4 @@ function trainedBiases(model: AnyModule, config: LoraConfig, adapted: readonly L
       .map(([, parameter]) => parameter);
   }
   return [];
-}
-
-function keepTaskHeads(context: InjectionContext<LoraConfig>): void {
-  const { model, adapterName, config } = context;
-  const listed = config.modules_to_save ?? [];
-  for (const head of TASK_HEADS[config.task_type ?? ''] ?? []) {
-    if (listed.includes(head)) continue; // core keeps it
-    for (const [path, module] of adaptableModules(model)) {
-      if (!matchesModuleKey([head], path)) continue;
-      if (module instanceof ModulesToSaveWrapper) {
-        if (!module.hasAdapter(adapterName)) module.addCopy(adapterName);
-      } else if (!isAdapterLayer(module)) {
-        const wrapper = new ModulesToSaveWrapper(module);
-        wrapper.addCopy(adapterName);
-        context.replaceModule(path, wrapper as unknown as AnyModule);
-      }
-    }
-  }
 }

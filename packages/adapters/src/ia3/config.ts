@@ -2,7 +2,7 @@
  * peft's IA3Config, key for key: target_modules, exclude_modules,
  * feedforward_modules, fan_in_fan_out, init_ia3_weights, modules_to_save.
  * Left unset, target and feed-forward modules take peft's defaults for the
- * architecture (recognised by module names, see util/architecture.ts).
+ * architecture (core's defaultTargetModules).
  */
 import { InvalidArgumentError, checkModulePattern, defineConfigSchema, fields, type ConfigSchema, type PeftConfig } from '@peftjs/core';
 
@@ -19,7 +19,7 @@ export type IA3Config = PeftConfig & {
   modules_to_save: string[] | null;
 };
 
-export const ia3ConfigSchema = defineConfigSchema(
+const schema = defineConfigSchema(
   IA3,
   {
     target_modules: moduleSpec(),
@@ -41,11 +41,7 @@ export const ia3ConfigSchema = defineConfigSchema(
       }
     }
   },
-) as unknown as ConfigSchema<IA3Config>;
+);
 
-/** peft's TRANSFORMERS_MODELS_TO_IA3_TARGET_MODULES_MAPPING / ..._FEEDFORWARD_MODULES_MAPPING, for the architectures we know. */
-export const IA3_DEFAULTS: Readonly<Record<'gpt2' | 'bert', { target: string[]; feedForward: string[] }>> = {
-  // GPT-2's c_attn projects q, k and v at once: peft scales all three outputs (the paper scales k and v only).
-  gpt2: { target: ['c_attn', 'mlp.c_proj'], feedForward: ['mlp.c_proj'] },
-  bert: { target: ['key', 'value', 'output.dense'], feedForward: ['output.dense'] },
-};
+/** exclude_modules came with a newer peft than IA3's other keys: a config built in code writes it only when set. */
+export const ia3ConfigSchema = { ...schema, newerKeys: ['exclude_modules'] } as unknown as ConfigSchema<IA3Config>;

@@ -8,6 +8,7 @@ import {
   InvalidArgumentError,
   Linear,
   NotFoundError,
+  defaultTargetModules,
   findTargetModules,
   isAdapterLayer,
   matchesModuleKey,
@@ -17,20 +18,18 @@ import {
 } from '@peftjs/core';
 import { compositionState } from '../composition/state';
 import { PlacementError } from '../errors';
-import { detectArchitecture } from '../util/architecture';
 import { warn } from '../util/warn';
-import { IA3, IA3_DEFAULTS, ia3ConfigSchema, type IA3Config } from './config';
+import { IA3, ia3ConfigSchema, type IA3Config } from './config';
 import { IA3Layer, isIA3Layer } from './layer';
 
 function withDefaults(model: AnyModule, config: IA3Config): void {
   if (config.target_modules !== null && config.feedforward_modules !== null) return;
-  const architecture = detectArchitecture(model);
-  const defaults = architecture === 'gpt2' || architecture === 'bert' ? IA3_DEFAULTS[architecture] : undefined;
+  const defaults = defaultTargetModules(model, IA3);
   if (defaults === undefined) {
     throw new NotFoundError(`${IA3}: target_modules and feedforward_modules must be given for a ${model.constructor.name} (peftjs knows defaults for GPT-2 and BERT only)`);
   }
-  config.target_modules ??= [...defaults.target];
-  config.feedforward_modules ??= [...defaults.feedForward];
+  config.target_modules ??= [...defaults.target_modules];
+  config.feedforward_modules ??= [...(defaults.feedforward_modules ?? [])];
 }
 
 /** peft's rule: a regex must match the whole path; a list entry matches the end of the path. */

@@ -12,6 +12,7 @@ import type { Parameter } from '../nn/parameter';
 import { closestNames } from '../util/closest';
 import { quoteText, showName } from '../util/quote';
 import type { PeftConfig } from './config/schema';
+import { keysToWrite } from './config/written-keys';
 import { AdapterStateError, AdapterTensorMismatchError } from './errors';
 import type { PeftModel } from './peft-model';
 import { getPeftMethod } from './registry';
@@ -124,10 +125,11 @@ function computeFileTensors(model: PeftModel<never, unknown>, adapterName: strin
 export function adapterFileState(model: PeftModel<never, unknown>, adapterName: string): AdapterFileState {
   const config = model.peftConfig[adapterName];
   const schema = getPeftMethod(config.peft_type).schema;
+  const written = keysToWrite(config, schema);
   const floatPaths = Object.entries(config)
-    .filter(([key, value]) => typeof value === 'number' && schema.fields[key]?.isFloat)
+    .filter(([key, value]) => written.has(key) && typeof value === 'number' && schema.fields[key]?.isFloat)
     .map(([key]) => `/${key}`);
-  const jsonConfig = { ...toJsonConfig(config), inference_mode: true };
+  const jsonConfig = { ...toJsonConfig(config, written), inference_mode: true };
   const { named } = fileNaming(model, adapterName);
   const computed = computeFileTensors(model, adapterName, named);
   const tensors: Record<string, tf.Tensor> = Object.fromEntries([...named].map(([fileName, [, p]]) => [fileName, p.variable as tf.Tensor]));
@@ -135,9 +137,12 @@ export function adapterFileState(model: PeftModel<never, unknown>, adapterName: 
   return { config: jsonConfig, floatPaths, tensors, dispose: () => tf.dispose(Object.values(computed)) };
 }
 
-function toJsonConfig(config: PeftConfig): AdapterConfig {
+/** The written keys of `config` (see written-keys.ts), as JSON. */
+function toJsonConfig(config: PeftConfig, written: ReadonlySet<string>): AdapterConfig {
+  const kept = Object.defineProperties({}, Object.getOwnPropertyDescriptors(config)) as Record<string, unknown>;
+  for (const key of Object.keys(kept)) if (!written.has(key)) delete kept[key];
   // Round-trip through JSON: drops undefined, copies nested objects.
-  return JSON.parse(JSON.stringify(config)) as AdapterConfig;
+  return JSON.parse(JSON.stringify(kept)) as AdapterConfig;
 }
 
 /**

@@ -17,6 +17,8 @@ export { registerPeftMethod, unregisterPeftMethod, getPeftMethod, registeredPeft
 export type { PeftMethod, InjectionContext, ForwardTransform, PlannedParameter } from './method';
 export { defineConfigSchema, COMMON_FIELDS, type PeftConfig, type ConfigSchema, type ConfigOf, type FieldTable } from './config/schema';
 export { fields, type Field, type NumberOptions } from './config/fields';
+export { TASK_HEADS, taskHeads } from './task-heads';
+export { defaultTargetModules, knownArchitecture, type DefaultTargets, type KnownArchitecture } from './default-targets';
 export { findTargetModules, matchesModuleKey, checkModulePattern, adaptableModules, type TargetSpec, type TargetOptions } from './targets';
 export {
   compileFullMatch,

@@ -21,12 +21,13 @@ import { isAdapterLayer, type AdapterLayer, type MergeOptions } from './adapter-
 import type { PeftConfig } from './config/schema';
 import { AdapterStateError, NotMergeableError } from './errors';
 import type { ForwardTransform, InjectionContext } from './method';
-import { ModulesToSaveWrapper } from './modules-to-save';
 import { assignAdapterFileState } from './adapter-files';
 import { AdapterPlan } from './adapter-plan';
 import type { LoadAdapterOptions, SaveAdapterOptions } from './peft-model-io';
 import { getPeftMethod } from './registry';
-import { adaptableModules, matchesModuleKey } from './targets';
+import { adaptableModules } from './targets';
+import { planModulesToSave, wrapModulesToSave } from './task-heads';
+import { recordConfigOrigin } from './config/written-keys';
 
 /** Holds the user's model as child `model`, giving peft's `base_model.model.` prefix. */
 class BaseModelHolder<In, Out> extends Module<In, Out> {
@@ -51,6 +52,14 @@ export interface AddAdapterOptions {
    * fit a parameter, and every parameter with a file name must be given.
    */
   readonly weights?: Readonly<Record<string, tf.Tensor>>;
+  /**
+   * Whether the config was read from a file (default: when `weights` are
+   * given, as the loaders do). A file's config is written back with exactly
+   * the keys it had (see config/written-keys.ts), and its modules_to_save
+   * names that match no module are skipped, as peft does, while a name given
+   * in code must match (see task-heads.ts).
+   */
+  readonly configFromFile?: boolean;
 }
 
 export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> {
@@ -139,6 +148,8 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     }
     const method = getPeftMethod(type);
     const config = method.schema.parse(rawConfig);
+    const fromFile = options.configFromFile ?? options.weights !== undefined;
+    recordConfigOrigin(config, rawConfig as object, fromFile);
 
     const before = new Set(this.parameters());
     const claimed = new Set<Parameter>();
@@ -170,8 +181,10 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     };
     try {
       try {
+        // Resolved and checked before the method changes anything; wrapped after, around what it put there.
+        const savedModules = planModulesToSave(model, config, fromFile);
         method.inject(context);
-        this.injectModulesToSave(context);
+        wrapModulesToSave(context, savedModules);
       } catch (error) {
         for (const layer of this.adapterLayers()) layer.deleteAdapter(adapterName);
         for (const [path, original] of replaced.reverse()) model.setSubmodule(path, original);
@@ -197,28 +210,6 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
       plan.dispose();
     }
     return config;
-  }
-
-  private injectModulesToSave(context: InjectionContext): void {
-    const keys = context.config.modules_to_save;
-    if (keys == null || keys.length === 0) return;
-    const candidates = adaptableModules(context.model);
-    for (const key of keys) {
-      const paths = candidates.filter(([path]) => matchesModuleKey([key], path)).map(([path]) => path);
-      if (paths.length === 0) {
-        throw new NotFoundError(`modules_to_save: '${key}' matches no module`, closestNames(key, candidates.map(([p]) => p)));
-      }
-      for (const path of paths) {
-        const module = context.model.getSubmodule(path);
-        if (module instanceof ModulesToSaveWrapper) {
-          module.addCopy(context.adapterName);
-        } else {
-          const wrapper = new ModulesToSaveWrapper(module);
-          wrapper.addCopy(context.adapterName);
-          context.replaceModule(path, wrapper as unknown as AnyModule);
-        }
-      }
-    }
   }
 
   private rootCollection(name: string): ModuleDict {

@@ -37,6 +37,11 @@ export interface PeftConfig {
 export interface ConfigSchema<C extends PeftConfig = PeftConfig> {
   readonly peftType: string;
   readonly fields: FieldTable;
+  /**
+   * Keys newer peft releases added, which older ones reject: a config built in
+   * code writes them only when not at their default (see written-keys.ts).
+   */
+  readonly newerKeys?: readonly string[];
   parse(raw: unknown): C;
 }
 
