@@ -131,6 +131,20 @@ describe('a failed LoRA load leaves the model as it was', () => {
   });
 });
 
+describe('modules both adapted and saved whole', () => {
+  test('are a typed error, with nothing left behind (found by the config fuzz)', async () => {
+    await savedAdapter({ modules_to_save: ['nope', 'body.0'] });
+    const base = makeMlp(2);
+    const before = snapshot(base as unknown as Module<never, unknown>);
+    const tensorsBefore = tf.memory().numTensors;
+    const error = await PeftModel.fromPretrained(base, dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toMatch(/modules_to_save: 'body\.0' is adapted by LORA; a module is either adapted or saved whole/);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expectBitIdentical(before, base as unknown as Module<never, unknown>);
+  });
+});
+
 describe('names from files are data', () => {
   test("tensors named 'constructor' and '__proto__' are reported as unexpected, nothing else", async () => {
     await savedAdapter({});

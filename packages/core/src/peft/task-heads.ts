@@ -17,7 +17,7 @@
  *   configs itself, so a config copied from a loaded model lists them too;
  * - a task head the config does not list and the model lacks is skipped.
  */
-import { NotFoundError } from '../errors';
+import { InvalidArgumentError, NotFoundError } from '../errors';
 import type { AnyModule } from '../nn/module';
 import { closestNames } from '../util/closest';
 import { quoteText } from '../util/quote';
@@ -77,7 +77,14 @@ export function wrapModulesToSave(context: InjectionContext, planned: readonly P
     const module = context.model.getSubmodule(path);
     if (module instanceof ModulesToSaveWrapper) {
       if (!module.hasAdapter(context.adapterName)) module.addCopy(context.adapterName);
-    } else if (!(taskHeadOnly && isAdapterLayer(module))) {
+    } else if (isAdapterLayer(module)) {
+      // A module a method adapts cannot also be saved whole: the copy would hold the
+      // adapter's own layer, which unloading never reaches. peft's task heads skip it.
+      if (taskHeadOnly) continue;
+      throw new InvalidArgumentError(
+        `modules_to_save: ${quoteText(path)} is adapted by ${module.peftType}; a module is either adapted or saved whole (remove it from target_modules or from modules_to_save)`,
+      );
+    } else {
       const wrapper = new ModulesToSaveWrapper(module);
       wrapper.addCopy(context.adapterName);
       context.replaceModule(path, wrapper as unknown as AnyModule);
