@@ -12,7 +12,7 @@ import type { Parameter } from '../nn/parameter';
 import { closestNames } from '../util/closest';
 import { quoteText, showName } from '../util/quote';
 import type { PeftConfig } from './config/schema';
-import { keysToWrite } from './config/written-keys';
+import { floatPathsToWrite, keysToWrite } from './config/written-keys';
 import { AdapterStateError, AdapterTensorMismatchError } from './errors';
 import type { PeftModel } from './peft-model';
 import { getPeftMethod } from './registry';
@@ -126,9 +126,7 @@ export function adapterFileState(model: PeftModel<never, unknown>, adapterName: 
   const config = model.peftConfig[adapterName];
   const schema = getPeftMethod(config.peft_type).schema;
   const written = keysToWrite(config, schema);
-  const floatPaths = Object.entries(config)
-    .filter(([key, value]) => written.has(key) && typeof value === 'number' && schema.fields[key]?.isFloat)
-    .map(([key]) => `/${key}`);
+  const floatPaths = floatPathsToWrite(config, schema, written);
   const jsonConfig = { ...toJsonConfig(config, written), inference_mode: true };
   const { named } = fileNaming(model, adapterName);
   const computed = computeFileTensors(model, adapterName, named);

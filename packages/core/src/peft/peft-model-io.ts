@@ -79,7 +79,7 @@ export async function loadAdapterInto(
 ): Promise<void> {
   const loaded = await loadAdapterFiles(directory, loadFileOptions(adapterName, options));
   try {
-    model.addAdapter(adapterName, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, { weights: loaded.tensors });
+    model.addAdapter(adapterName, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, { weights: loaded.tensors, floatPaths: loaded.floatPaths });
     if (!(options.isTrainable ?? false)) model.eval();
   } finally {
     for (const tensor of Object.values(loaded.tensors)) tensor.dispose();
@@ -98,7 +98,7 @@ export async function loadPeftModel<In = tf.Tensor, Out = tf.Tensor>(
 ): Promise<PeftModel<In, Out>> {
   const loaded = await loadAdapterFiles(directory, loadFileOptions(adapterName, options));
   try {
-    const model = new PeftModel(base, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, adapterName, { weights: loaded.tensors });
+    const model = new PeftModel(base, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, adapterName, { weights: loaded.tensors, floatPaths: loaded.floatPaths });
     return options.isTrainable ? model : model.eval();
   } finally {
     for (const tensor of Object.values(loaded.tensors)) tensor.dispose();

@@ -60,6 +60,12 @@ export interface AddAdapterOptions {
    * in code must match (see task-heads.ts).
    */
   readonly configFromFile?: boolean;
+  /**
+   * JSON Pointers of the numbers the config's file wrote as floats (`/lora_dropout`
+   * for `0.0`; `parseAdapterConfig` finds them): written back the same way, so a
+   * re-saved config is the file's bytes.
+   */
+  readonly floatPaths?: readonly string[];
 }
 
 export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> {
@@ -149,7 +155,7 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     const method = getPeftMethod(type);
     const config = method.schema.parse(rawConfig);
     const fromFile = options.configFromFile ?? options.weights !== undefined;
-    recordConfigOrigin(config, rawConfig as object, fromFile);
+    recordConfigOrigin(config, rawConfig as object, fromFile, options.floatPaths);
 
     const before = new Set(this.parameters());
     const claimed = new Set<Parameter>();

@@ -19,14 +19,35 @@ import type { ConfigSchema, PeftConfig } from './schema';
 interface ConfigOrigin {
   readonly readKeys: ReadonlySet<string>;
   readonly fromFile: boolean;
+  /** The file's float literals (JSON Pointers), where the config came from a file's text. */
+  readonly floatPaths?: ReadonlySet<string>;
 }
 
 const ALWAYS_WRITTEN = new Set(['peft_type', 'inference_mode']);
 const origins = new WeakMap<PeftConfig, ConfigOrigin>();
 
 /** Records what `config` was parsed from (called by PeftModel.addAdapter). */
-export function recordConfigOrigin(config: PeftConfig, raw: object, fromFile: boolean): void {
-  origins.set(config, { readKeys: new Set(Object.keys(raw)), fromFile });
+export function recordConfigOrigin(config: PeftConfig, raw: object, fromFile: boolean, floatPaths?: readonly string[]): void {
+  origins.set(config, { readKeys: new Set(Object.keys(raw)), fromFile, floatPaths: floatPaths === undefined ? undefined : new Set(floatPaths) });
+}
+
+/**
+ * Which written numbers get a `.0` (Python floats): for a key read from a file's
+ * text, exactly as that file wrote it (nested pointers included: `alpha_pattern`
+ * values); for any other key, the schema's field type.
+ */
+export function floatPathsToWrite(config: PeftConfig, schema: ConfigSchema, written: ReadonlySet<string>): string[] {
+  const origin = origins.get(config);
+  const fromText = origin?.floatPaths;
+  const paths: string[] = [];
+  for (const key of written) {
+    if (fromText !== undefined && origin!.readKeys.has(key)) {
+      for (const pointer of fromText) if (pointer === `/${key}` || pointer.startsWith(`/${key}/`)) paths.push(pointer);
+    } else if (typeof config[key] === 'number' && Object.hasOwn(schema.fields, key) && schema.fields[key].isFloat) {
+      paths.push(`/${key}`);
+    }
+  }
+  return paths;
 }
 
 function isDefault(schema: ConfigSchema, key: string, value: unknown): boolean {
