@@ -19,7 +19,7 @@ export { decodeSafetensorsRaw } from './safetensors/decode-raw';
 export type { DecodeSafetensorsOptions, DecodedSafetensorsRaw, RawTensor } from './safetensors/decode-raw';
 export { decodeSafetensors } from './safetensors/decode';
 export type { DecodeSafetensorsTensorOptions, DecodedSafetensors } from './safetensors/decode';
-export { encodeSafetensors } from './safetensors/encode';
+export { encodeSafetensors, encodeSafetensorsAsync } from './safetensors/encode';
 export type { EncodableTensor, EncodeSafetensorsOptions } from './safetensors/encode';
 export {
   bfloat16BitsToFloat32,

@@ -27,11 +27,11 @@ export function assertHasAdapter(model: PeftModel<never, unknown>, adapterName: 
 }
 
 /** The two files `saveAdapter` writes for `adapterName`, byte for byte. The model is not changed. */
-export function adapterBytesOf(model: PeftModel<never, unknown>, adapterName: string): AdapterBytes {
+export async function adapterBytesOf(model: PeftModel<never, unknown>, adapterName: string): Promise<AdapterBytes> {
   assertHasAdapter(model, adapterName, 'toAdapterBytes');
   const state = adapterFileState(model, adapterName);
   try {
-    return encodeAdapterBytes({ adapterName, config: state.config, tensors: state.tensors, floatPaths: state.floatPaths });
+    return await encodeAdapterBytes({ adapterName, config: state.config, tensors: state.tensors, floatPaths: state.floatPaths });
   } finally {
     state.dispose();
   }

@@ -57,7 +57,7 @@ export interface SaveAdapterFilesOptions {
 export async function saveAdapter(directory: string, adapter: AdapterToSave, options: SaveAdapterFilesOptions | AtomicWriteFs = {}): Promise<AdapterPaths> {
   const { lock: lockOptions, fs } = 'writeNew' in options ? { lock: undefined, fs: options } : options;
   const paths = adapterPaths(directory, adapter.adapterName);
-  const { config, weights } = encodeAdapterBytes(adapter);
+  const { config, weights } = await encodeAdapterBytes(adapter);
   const record = formatCommitRecord(await makeCommitRecord(config, weights));
   await prepareAdapterDirectory(directory, paths.adapterDirectory);
   const lock = await acquireFolderLock(paths.adapterDirectory, lockOptions);

@@ -7,7 +7,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors } from '../safetensors/decode';
 import type { DecodeSafetensorsOptions } from '../safetensors/decode-raw';
-import { encodeSafetensors, type EncodableTensor, type EncodeSafetensorsOptions } from '../safetensors/encode';
+import { encodeSafetensorsAsync, type EncodableTensor, type EncodeSafetensorsOptions } from '../safetensors/encode';
 import { decodeTorchStateDictTensors } from '../torch/state-dict-tensors';
 import { formatAdapterConfig, parseAdapterConfig, type AdapterConfig, type AdapterConfigDocument } from './adapter-config';
 
@@ -30,12 +30,11 @@ export interface AdapterToSave extends Pick<EncodeSafetensorsOptions, 'dtypes'> 
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
-/** The bytes peft's `save_pretrained` writes for this adapter. */
-export function encodeAdapterBytes(adapter: AdapterToSave): AdapterBytes {
-  return {
-    config: new TextEncoder().encode(formatAdapterConfig(adapter.config, { floatPaths: adapter.floatPaths })),
-    weights: encodeSafetensors(adapter.tensors, { metadata: adapter.metadata ?? { format: 'pt' }, dtypes: adapter.dtypes }),
-  };
+/** The bytes peft's `save_pretrained` writes for this adapter. Tensor values are read asynchronously (no GPU stall). */
+export async function encodeAdapterBytes(adapter: AdapterToSave): Promise<AdapterBytes> {
+  const config = new TextEncoder().encode(formatAdapterConfig(adapter.config, { floatPaths: adapter.floatPaths }));
+  const weights = await encodeSafetensorsAsync(adapter.tensors, { metadata: adapter.metadata ?? { format: 'pt' }, dtypes: adapter.dtypes });
+  return { config, weights };
 }
 
 export type AdapterWeightsFormat = 'safetensors' | 'torch';
