@@ -41,6 +41,7 @@ export interface PeftErrorCodes {
   TORCH_FORMAT: 'TorchFormatError';
   ADAPTER_FOLDER_BUSY: 'AdapterFolderBusyError';
   UNSAFE_PATH: 'UnsafePathError';
+  ADAPTER_FETCH: 'AdapterFetchError';
   /** An adapter file's tensor names do not fit the model's adapter. */
   ADAPTER_TENSOR_MISMATCH: 'AdapterTensorMismatchError';
   // Internal invariants and method-author mistakes, thrown as a bare PeftError.

@@ -25,3 +25,27 @@ it('browser-safe io files import no Node built-in and nothing from io/node', () 
   });
   expect(offenders.map((file) => path.relative(__dirname, file))).toEqual([]);
 });
+
+/** Files reached from `entry` by static value imports (type-only and dynamic imports load nothing at startup). */
+function staticImportClosure(entry: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    const source = readFileSync(file, 'utf8');
+    const specifiers = [...source.matchAll(/^(?:import|export)\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((match) => match[1]);
+    seen.set(file, specifiers);
+    for (const specifier of specifiers.filter((s) => s.startsWith('.'))) {
+      const resolved = path.resolve(path.dirname(file), specifier);
+      visit([`${resolved}.ts`, path.join(resolved, 'index.ts')].find((candidate) => { try { return readFileSync(candidate) !== undefined; } catch { return false; } })!);
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+it('bytes and URL loading (peft/adapter-sources.ts) reach no Node built-in and nothing of io/node by static imports', () => {
+  const closure = staticImportClosure(path.join(__dirname, '../peft/adapter-sources.ts'));
+  expect(closure.size).toBeGreaterThan(10);
+  const offenders = [...closure].filter(([, specifiers]) => specifiers.some((s) => /^(node:|fs$|path$|os$)/.test(s) || /(^|\/)node(\/|$)/.test(s)));
+  expect(offenders.map(([file]) => path.relative(__dirname, file))).toEqual([]);
+});

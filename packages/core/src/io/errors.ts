@@ -114,3 +114,27 @@ export class UnsafePathError extends PeftError {
     super('UNSAFE_PATH', `${quoteText(path, 200)}: ${message}`);
   }
 }
+
+export type AdapterFetchReason =
+  /** The server answered with a status other than 2xx. */
+  | 'HTTP_STATUS'
+  /** The body is larger than the limit (said by Content-Length, or counted while reading). */
+  | 'TOO_LARGE'
+  /** fetch itself failed: no connection, DNS, CORS, an aborted signal. */
+  | 'NETWORK';
+
+/** Downloading an adapter's files from a URL failed; `url` is the file's, `status` the HTTP status when there was one. */
+export class AdapterFetchError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'AdapterFetchError');
+  }
+
+  constructor(
+    readonly reason: AdapterFetchReason,
+    readonly url: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super('ADAPTER_FETCH', `Adapter download failed (${reason}) for ${quoteText(url, 300)}: ${message}`);
+  }
+}

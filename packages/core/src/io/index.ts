@@ -3,8 +3,8 @@
  * Hugging Face peft adapters, on bytes in memory. Reading and writing files lives
  * in `./node` (Node only).
  */
-export { SafetensorsFormatError, AdapterFormatError, AdapterFolderBusyError, UnsafePathError } from './errors';
-export type { SafetensorsFormatReason, AdapterFormatReason } from './errors';
+export { SafetensorsFormatError, AdapterFormatError, AdapterFolderBusyError, UnsafePathError, AdapterFetchError } from './errors';
+export type { SafetensorsFormatReason, AdapterFormatReason, AdapterFetchReason } from './errors';
 
 export { SAFETENSORS_DTYPES, isSafetensorsDtype } from './safetensors/dtypes';
 export type { SafetensorsDtype, SafetensorsTypedArray, SafetensorsTypedArrays, TfjsDtype } from './safetensors/dtypes';
@@ -19,7 +19,7 @@ export { decodeSafetensorsRaw } from './safetensors/decode-raw';
 export type { DecodeSafetensorsOptions, DecodedSafetensorsRaw, RawTensor } from './safetensors/decode-raw';
 export { decodeSafetensors } from './safetensors/decode';
 export type { DecodeSafetensorsTensorOptions, DecodedSafetensors } from './safetensors/decode';
-export { encodeSafetensors } from './safetensors/encode';
+export { encodeSafetensors, encodeSafetensorsAsync } from './safetensors/encode';
 export type { EncodableTensor, EncodeSafetensorsOptions } from './safetensors/encode';
 export {
   bfloat16BitsToFloat32,
@@ -36,6 +36,17 @@ export { decodeTorchStateDictTensors } from './torch/state-dict-tensors';
 export type { DecodedTorchStateDictTensors } from './torch/state-dict-tensors';
 
 export { parseAdapterConfig, formatAdapterConfig } from './peft/adapter-config';
+export { decodeAdapterBytes, detectWeightsFormat, encodeAdapterBytes } from './peft/adapter-bytes';
+export type { AdapterBytes, AdapterWeightsFormat, DecodeAdapterBytesOptions, DecodedAdapter } from './peft/adapter-bytes';
+export {
+  ADAPTER_CACHE_NAME,
+  DEFAULT_MAX_ADAPTER_WEIGHTS_BYTES,
+  MAX_ADAPTER_CONFIG_BYTES,
+  adapterFolderUrl,
+  fetchAdapterBytes,
+  isHttpUrl,
+} from './http/adapter-fetch';
+export type { FetchAdapterOptions, FetchedAdapter } from './http/adapter-fetch';
 export { COMMIT_RECORD_FILE, checkPair, formatCommitRecord, makeCommitRecord, parseCommitRecord } from './peft/commit-record';
 export type { CommitRecord, PairCheck, PairState } from './peft/commit-record';
 export type { AdapterConfig, AdapterConfigDocument, FormatAdapterConfigOptions } from './peft/adapter-config';

@@ -12,6 +12,7 @@ export {
 } from './mixed-batch';
 export { PeftModel, getPeftModel } from './peft-model';
 export type { SaveAdapterOptions, LoadAdapterOptions } from './peft-model-io';
+export type { LoadAdapterBytesOptions } from './adapter-sources';
 export { adapterFileState, assignAdapterFileState, adapterFileNames, type AdapterFileState } from './adapter-files';
 export { registerPeftMethod, unregisterPeftMethod, getPeftMethod, registeredPeftTypes, parsePeftConfig } from './registry';
 export type { PeftMethod, InjectionContext, ForwardTransform, PlannedParameter } from './method';

@@ -1,24 +1,26 @@
 /**
  * Saving and loading PeftModel adapters as folders in Hugging Face peft's
  * layout (Node only; io/files.ts loads the file system lazily, so browser
- * bundles of core that never call these stay free of `node:fs`).
+ * bundles of core that never call these stay free of `node:fs`). The bytes
+ * are made and read by the same code as `toAdapterBytes`/`loadAdapterBytes`
+ * (adapter-sources.ts, io/peft/adapter-bytes.ts).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '../nn/module';
 import { loadAdapterFiles, saveAdapterFiles } from '../io/files';
 import { DEFAULT_ADAPTER_NAME } from '../io/peft/layout';
-import { NotFoundError } from '../errors';
-import { closestNames } from '../util/closest';
-import { quoteText } from '../util/quote';
+import type { FetchAdapterOptions } from '../io/http/adapter-fetch';
 import { adapterFileState, type AdapterFileState } from './adapter-files';
-import { PeftModel } from './peft-model';
+import { addDecodedAdapter, assertHasAdapter, peftModelFromDecoded } from './adapter-sources';
+import type { PeftModel } from './peft-model';
 
 export interface SaveAdapterOptions {
   /** Which adapters to save (default: all). `default` goes at the top of the folder, others in sub-folders. */
   adapterNames?: readonly string[];
 }
 
-export interface LoadAdapterOptions {
+/** For a folder on disk or at an http(s) URL; `maxBytes`, `cache` and `signal` apply to URLs only. */
+export interface LoadAdapterOptions extends FetchAdapterOptions {
   /**
    * Load for training (parameters trainable when active) rather than inference.
    * Default false, as peft; then the whole model is put in eval mode, as peft's
@@ -45,11 +47,7 @@ export interface LoadAdapterOptions {
  */
 export async function saveAdapters(model: PeftModel<never, unknown>, directory: string, options: SaveAdapterOptions = {}): Promise<string[]> {
   const names = [...(options.adapterNames ?? model.adapterNames)];
-  for (const name of names) {
-    if (!model.adapterNames.includes(name)) {
-      throw new NotFoundError(`saveAdapter: no adapter named ${quoteText(name)} (adapters: ${model.adapterNames.join(', ') || 'none'})`, closestNames(name, model.adapterNames));
-    }
-  }
+  for (const name of names) assertHasAdapter(model, name, 'saveAdapter');
   const states: AdapterFileState[] = [];
   try {
     for (const adapterName of names) states.push(adapterFileState(model, adapterName));
@@ -77,13 +75,7 @@ export async function loadAdapterInto(
   adapterName = DEFAULT_ADAPTER_NAME,
   options: LoadAdapterOptions = {},
 ): Promise<void> {
-  const loaded = await loadAdapterFiles(directory, loadFileOptions(adapterName, options));
-  try {
-    model.addAdapter(adapterName, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, { weights: loaded.tensors, floatPaths: loaded.floatPaths });
-    if (!(options.isTrainable ?? false)) model.eval();
-  } finally {
-    for (const tensor of Object.values(loaded.tensors)) tensor.dispose();
-  }
+  addDecodedAdapter(model, adapterName, await loadAdapterFiles(directory, loadFileOptions(adapterName, options)), options);
 }
 
 /**
@@ -96,11 +88,5 @@ export async function loadPeftModel<In = tf.Tensor, Out = tf.Tensor>(
   adapterName = DEFAULT_ADAPTER_NAME,
   options: LoadAdapterOptions = {},
 ): Promise<PeftModel<In, Out>> {
-  const loaded = await loadAdapterFiles(directory, loadFileOptions(adapterName, options));
-  try {
-    const model = new PeftModel(base, { ...loaded.config, inference_mode: !(options.isTrainable ?? false) }, adapterName, { weights: loaded.tensors, floatPaths: loaded.floatPaths });
-    return options.isTrainable ? model : model.eval();
-  } finally {
-    for (const tensor of Object.values(loaded.tensors)) tensor.dispose();
-  }
+  return peftModelFromDecoded(base, adapterName, await loadAdapterFiles(directory, loadFileOptions(adapterName, options)), options);
 }

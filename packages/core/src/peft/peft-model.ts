@@ -24,6 +24,9 @@ import type { ForwardTransform, InjectionContext } from './method';
 import { assignAdapterFileState } from './adapter-files';
 import { AdapterPlan } from './adapter-plan';
 import type { LoadAdapterOptions, SaveAdapterOptions } from './peft-model-io';
+import type { LoadAdapterBytesOptions } from './adapter-sources';
+import type { AdapterBytes } from '../io/peft/adapter-bytes';
+import { isHttpUrl } from '../io/http/adapter-fetch';
 import { getPeftMethod } from './registry';
 import { adaptableModules } from './targets';
 import { planModulesToSave, wrapModulesToSave } from './task-heads';
@@ -388,7 +391,7 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     return this.holder.model;
   }
 
-  // ---- files (Node; see peft-model-io.ts) -------------------------------------------
+  // ---- files (folders: Node, see peft-model-io.ts; bytes and URLs: anywhere, see adapter-sources.ts) ----
 
   /** Saves adapters in peft's folder layout: `default` at the top, others in sub-folders named after them. */
   async saveAdapter(directory: string, options?: SaveAdapterOptions): Promise<string[]> {
@@ -397,22 +400,54 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     return saveAdapters(this as unknown as PeftModel<never, unknown>, directory, options);
   }
 
-  /** Adds adapter `adapterName` from a folder saved by peft or peftjs. On error the model is left as it was. */
-  async loadAdapter(directory: string, adapterName = DEFAULT_ADAPTER_NAME, options?: LoadAdapterOptions): Promise<void> {
+  /**
+   * Adds adapter `adapterName` from a folder saved by peft or peftjs: a path
+   * (Node), or an http(s) URL of the folder (fetched, in Node 20 and browsers).
+   * On error the model is left as it was.
+   */
+  async loadAdapter(location: string | URL, adapterName = DEFAULT_ADAPTER_NAME, options?: LoadAdapterOptions): Promise<void> {
     this.assertUsable();
+    const self = this as unknown as PeftModel<never, unknown>;
+    if (isHttpUrl(location)) return (await import('./adapter-sources')).loadAdapterUrlInto(self, location, adapterName, options);
     const { loadAdapterInto } = await import('./peft-model-io');
-    await loadAdapterInto(this as unknown as PeftModel<never, unknown>, directory, adapterName, options);
+    await loadAdapterInto(self, String(location), adapterName, options);
   }
 
-  /** peft's `PeftModel.from_pretrained`: wraps `base` with an adapter saved in `directory`. */
+  /** peft's `PeftModel.from_pretrained`: wraps `base` with an adapter saved in a folder, given as a path (Node) or an http(s) URL. */
   static async fromPretrained<I = tf.Tensor, O = tf.Tensor>(
     base: Module<I, O>,
-    directory: string,
+    location: string | URL,
     adapterName = DEFAULT_ADAPTER_NAME,
     options?: LoadAdapterOptions,
   ): Promise<PeftModel<I, O>> {
+    if (isHttpUrl(location)) return (await import('./adapter-sources')).peftModelFromUrl(base, location, adapterName, options);
     const { loadPeftModel } = await import('./peft-model-io');
-    return loadPeftModel(base, directory, adapterName, options);
+    return loadPeftModel(base, String(location), adapterName, options);
+  }
+
+  /** The two files `saveAdapter` writes for an adapter (`adapter_config.json`, `adapter_model.safetensors`), as bytes. */
+  async toAdapterBytes(adapterName = DEFAULT_ADAPTER_NAME): Promise<AdapterBytes> {
+    this.assertUsable();
+    return (await import('./adapter-sources')).adapterBytesOf(this as unknown as PeftModel<never, unknown>, adapterName);
+  }
+
+  /**
+   * Adds adapter `adapterName` from the bytes of its two files (weights as
+   * safetensors or torch.save, told apart by content). On error the model is left as it was.
+   */
+  async loadAdapterBytes(bytes: AdapterBytes, adapterName = DEFAULT_ADAPTER_NAME, options?: LoadAdapterBytesOptions): Promise<void> {
+    this.assertUsable();
+    (await import('./adapter-sources')).loadAdapterBytesInto(this as unknown as PeftModel<never, unknown>, bytes, adapterName, options);
+  }
+
+  /** `fromPretrained` from the bytes of an adapter's two files (see `toAdapterBytes`). */
+  static async fromAdapterBytes<I = tf.Tensor, O = tf.Tensor>(
+    base: Module<I, O>,
+    bytes: AdapterBytes,
+    adapterName = DEFAULT_ADAPTER_NAME,
+    options?: LoadAdapterBytesOptions,
+  ): Promise<PeftModel<I, O>> {
+    return (await import('./adapter-sources')).peftModelFromAdapterBytes(base, bytes, adapterName, options);
   }
 
   // ---- inspection ---------------------------------------------------------------

@@ -5,7 +5,8 @@ import { NotFoundError } from '../../errors';
 import { quoteText } from '../../util/quote';
 import { UnsafePathError } from '../errors';
 import { COMMIT_RECORD_FILE, formatCommitRecord, makeCommitRecord } from '../peft/commit-record';
-import { formatAdapterConfig, parseAdapterConfig, type AdapterConfig, type AdapterConfigDocument } from '../peft/adapter-config';
+import type { AdapterConfigDocument } from '../peft/adapter-config';
+import { decodeAdapterBytes, encodeAdapterBytes, type AdapterToSave } from '../peft/adapter-bytes';
 import {
   ADAPTER_CONFIG_FILE,
   ADAPTER_WEIGHTS_FILE,
@@ -13,10 +14,7 @@ import {
   adapterSubfolder,
   assertAdapterName,
 } from '../peft/layout';
-import { decodeSafetensors } from '../safetensors/decode';
-import { decodeTorchStateDictTensors } from '../torch/state-dict-tensors';
 import type { DecodeSafetensorsOptions } from '../safetensors/decode-raw';
-import { encodeSafetensors, type EncodableTensor, type EncodeSafetensorsOptions } from '../safetensors/encode';
 import { readAdapterFileBytes, tidyAdapterFolder, tidyAfterDeadWriters } from './adapter-folder-state';
 import { writeFilesAtomically, type AtomicWriteFs } from './atomic-write';
 import { acquireFolderLock, type FolderLockOptions } from './folder-lock';
@@ -38,17 +36,7 @@ export function adapterPaths(directory: string, adapterName: string = DEFAULT_AD
   };
 }
 
-export interface AdapterToSave extends Pick<EncodeSafetensorsOptions, 'dtypes'> {
-  readonly config: AdapterConfig;
-  /** Tensors under peft's file names (see `toPeftFileState`). */
-  readonly tensors: Readonly<Record<string, EncodableTensor>>;
-  /** Defaults to `default`, which peft writes at the top of the folder. */
-  readonly adapterName?: string;
-  /** Config numbers to write as floats even when integral (from `loadAdapter`). */
-  readonly floatPaths?: Iterable<string>;
-  /** Safetensors metadata; defaults to peft's `{ format: 'pt' }`, which transformers checks for. */
-  readonly metadata?: Readonly<Record<string, string>>;
-}
+export type { AdapterToSave } from '../peft/adapter-bytes';
 
 export interface SaveAdapterFilesOptions {
   /** How long to wait for another process saving into the same folder (and when to call its lock abandoned). */
@@ -69,8 +57,7 @@ export interface SaveAdapterFilesOptions {
 export async function saveAdapter(directory: string, adapter: AdapterToSave, options: SaveAdapterFilesOptions | AtomicWriteFs = {}): Promise<AdapterPaths> {
   const { lock: lockOptions, fs } = 'writeNew' in options ? { lock: undefined, fs: options } : options;
   const paths = adapterPaths(directory, adapter.adapterName);
-  const config = new TextEncoder().encode(formatAdapterConfig(adapter.config, { floatPaths: adapter.floatPaths }));
-  const weights = encodeSafetensors(adapter.tensors, { metadata: adapter.metadata ?? { format: 'pt' }, dtypes: adapter.dtypes });
+  const { config, weights } = await encodeAdapterBytes(adapter);
   const record = formatCommitRecord(await makeCommitRecord(config, weights));
   await prepareAdapterDirectory(directory, paths.adapterDirectory);
   const lock = await acquireFolderLock(paths.adapterDirectory, lockOptions);
@@ -152,15 +139,9 @@ export async function loadAdapter(directory: string, options: LoadAdapterFilesOp
   const paths = adapterPathsToRead(directory, options);
   await tidyAfterDeadWriters(paths);
   const bytes = await readAdapterFileBytes(paths);
-  const document = parseAdapterConfig(new TextDecoder().decode(bytes.config));
-  const rejectNonFinite = !(options.allowNonFinite ?? false);
-  if (bytes.weightsFormat === 'torch') {
-    // Older peft's adapter_model.bin, read by a restricted unpickler that runs no code (io/torch).
-    const { tensors } = decodeTorchStateDictTensors(bytes.weights, { rejectNonFinite });
-    return { ...document, adapterName, paths, tensors, metadata: {} };
-  }
-  const { tensors, metadata } = decodeSafetensors(bytes.weights, { ...options, rejectNonFinite });
-  return { ...document, adapterName, paths, tensors, metadata };
+  // The format follows the file name read (adapter_model.bin is torch.save), not the bytes.
+  const { config, floatPaths, tensors, metadata } = decodeAdapterBytes(bytes, { ...options, weightsFormat: bytes.weightsFormat });
+  return { config, floatPaths, adapterName, paths, tensors, metadata };
 }
 
 /** Names of the adapters saved in a folder: `default` at its top, then sub-folders, sorted. */

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { NotFoundError } from '../../errors';
 import { decodeSafetensors, type DecodedSafetensors } from '../safetensors/decode';
 import { decodeSafetensorsRaw, type DecodeSafetensorsOptions, type DecodedSafetensorsRaw } from '../safetensors/decode-raw';
-import { encodeSafetensors, type EncodableTensor, type EncodeSafetensorsOptions } from '../safetensors/encode';
+import { encodeSafetensorsAsync, type EncodableTensor, type EncodeSafetensorsOptions } from '../safetensors/encode';
 import { readHeaderLength, readSafetensorsHeader, type SafetensorsHeader } from '../safetensors/header';
 import { writeFilesAtomically } from './atomic-write';
 
@@ -60,6 +60,6 @@ export async function saveSafetensorsFile(
   tensors: Readonly<Record<string, EncodableTensor>>,
   options: EncodeSafetensorsOptions = {},
 ): Promise<void> {
-  const data = encodeSafetensors(tensors, options);
+  const data = await encodeSafetensorsAsync(tensors, options);
   await writeFilesAtomically([{ path: file, data }]);
 }

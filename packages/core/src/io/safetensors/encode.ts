@@ -33,13 +33,38 @@ interface PreparedTensor {
  * Encode tensors as a safetensors file, laid out as Python's safetensors writes it:
  * tensors ordered by dtype alignment (widest first) then name, the header padded
  * with spaces to a multiple of 8 bytes, so every tensor starts aligned to its
- * element size, and the same compact header JSON. Reads tensor values synchronously.
+ * element size, and the same compact header JSON. Reads tensor values synchronously
+ * (`encodeSafetensorsAsync` does not).
  */
 export function encodeSafetensors(
   tensors: Readonly<Record<string, EncodableTensor>>,
   options: EncodeSafetensorsOptions = {},
 ): Uint8Array {
-  const prepared = Object.entries(tensors).map(([name, tensor]) => prepareTensor(name, tensor, requestedDtype(options, name)));
+  return encodeWith(tensors, options, (tensor) => tensor.dataSync() as TensorValues);
+}
+
+/**
+ * `encodeSafetensors` reading tensor values with `await tensor.data()`: on
+ * WebGL and WebGPU a synchronous read stalls the page until the GPU is done,
+ * an asynchronous one does not. Values are read once, all before encoding,
+ * so the bytes are the same as `encodeSafetensors` gives.
+ */
+export async function encodeSafetensorsAsync(
+  tensors: Readonly<Record<string, EncodableTensor>>,
+  options: EncodeSafetensorsOptions = {},
+): Promise<Uint8Array> {
+  const read = new Map<tf.Tensor, TensorValues>();
+  // A disposed tensor is left for encodeWith to refuse with its typed error.
+  const live = Object.values(tensors).filter((tensor): tensor is tf.Tensor => isTfjsTensor(tensor) && !tensor.isDisposed);
+  await Promise.all(live.map(async (tensor) => read.set(tensor, (await tensor.data()) as TensorValues)));
+  return encodeWith(tensors, options, (tensor) => read.get(tensor) ?? (tensor.dataSync() as TensorValues));
+}
+
+type TensorValues = Float32Array | Int32Array | Uint8Array;
+type ValuesOf = (tensor: tf.Tensor) => TensorValues;
+
+function encodeWith(tensors: Readonly<Record<string, EncodableTensor>>, options: EncodeSafetensorsOptions, valuesOf: ValuesOf): Uint8Array {
+  const prepared = Object.entries(tensors).map(([name, tensor]) => prepareTensor(name, tensor, requestedDtype(options, name), valuesOf));
   prepared.sort(
     (a, b) => SAFETENSORS_DTYPES[b.dtype].writeRank - SAFETENSORS_DTYPES[a.dtype].writeRank || compareCodePoints(a.name, b.name),
   );
@@ -69,10 +94,10 @@ function isTfjsTensor(value: unknown): value is tf.Tensor {
   return typeof value === 'object' && value !== null && typeof (value as tf.Tensor).dataSync === 'function';
 }
 
-function prepareTensor(name: string, tensor: EncodableTensor, requested: SafetensorsDtype | undefined): PreparedTensor {
+function prepareTensor(name: string, tensor: EncodableTensor, requested: SafetensorsDtype | undefined, valuesOf: ValuesOf): PreparedTensor {
   if (name === METADATA_KEY) throw new InvalidArgumentError(`"${METADATA_KEY}" is reserved for metadata and cannot name a tensor`);
   if (!isWellFormedUnicode(name)) throw new InvalidArgumentError(`Tensor name ${quoteName(name)} has a lone surrogate and no UTF-8 form`);
-  const prepared = isTfjsTensor(tensor) ? prepareTfjsTensor(name, tensor, requested) : prepareRawTensor(name, tensor, requested);
+  const prepared = isTfjsTensor(tensor) ? prepareTfjsTensor(name, tensor, requested, valuesOf) : prepareRawTensor(name, tensor, requested);
   if (prepared.shape.length > MAX_RANK) {
     throw new InvalidArgumentError(`Tensor ${quoteName(name)} has ${prepared.shape.length} dimensions; readers accept at most ${MAX_RANK}`);
   }
@@ -81,13 +106,13 @@ function prepareTensor(name: string, tensor: EncodableTensor, requested: Safeten
 
 const DEFAULT_DTYPES: Record<string, SafetensorsDtype> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
 
-function prepareTfjsTensor(name: string, tensor: tf.Tensor, requested: SafetensorsDtype | undefined): PreparedTensor {
+function prepareTfjsTensor(name: string, tensor: tf.Tensor, requested: SafetensorsDtype | undefined, valuesOf: ValuesOf): PreparedTensor {
   if (tensor.isDisposed) throw new InvalidArgumentError(`Tensor ${quoteName(name)} is disposed`);
   const dtype = requested ?? DEFAULT_DTYPES[tensor.dtype];
   if (dtype === undefined) {
     throw new InvalidArgumentError(`Tensor ${quoteName(name)} has tfjs dtype ${tensor.dtype}; expected float32, int32 or bool`);
   }
-  const values = tensor.dataSync() as Float32Array | Int32Array | Uint8Array;
+  const values = valuesOf(tensor);
   return { name, dtype, shape: tensor.shape, bytes: bytesOf(convertValues(name, values, dtype)) };
 }
 
