@@ -3,7 +3,7 @@
  * Hugging Face peft adapters, on bytes in memory. Reading and writing files lives
  * in `./node` (Node only).
  */
-export { SafetensorsFormatError, AdapterFormatError, AdapterFolderBusyError, UnsafePathError } from './errors';
+export { SafetensorsFormatError, AdapterFormatError, AdapterFolderBusyError, UnsafePathError, FileSystemUnavailableError } from './errors';
 export type { SafetensorsFormatReason, AdapterFormatReason } from './errors';
 
 export { SAFETENSORS_DTYPES, isSafetensorsDtype } from './safetensors/dtypes';
