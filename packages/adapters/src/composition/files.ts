@@ -10,12 +10,13 @@
  * `adapters` lists every adapter saved, fusion layers after the adapters they
  * fuse, in the order they must be loaded.
  *
- * Node only; `node:fs` is imported on first call, so browser bundles that never
- * call these stay free of it (as core's file functions).
+ * Node only: in the browser build these reject with core's
+ * FileSystemUnavailableError (see file-system.ts).
  */
 import { AdapterStateError, InvalidArgumentError, NotFoundError, PeftModel, type Module } from '@peftjs/core';
 import { adapterNamesOf, fuseBlocksOf, type Composition } from './blocks';
 import { activeComposition, setActive } from './activate';
+import { fileSystem } from './file-system';
 import { parseComposition } from './parse';
 
 export const COMPOSITION_FILE = 'adapter_composition.json';
@@ -34,10 +35,11 @@ interface CompositionDocument {
  */
 export async function saveComposition(model: AnyPeftModel, directory: string, composition: Composition | undefined = activeComposition(model)): Promise<string[]> {
   if (composition === undefined) throw new AdapterStateError('saveComposition: no composition is in force; pass one, or activate one with setActive');
+  // Before any adapter is saved, so that without a file system the error names this function.
+  const { fs, path } = await fileSystem('saveComposition');
   const adapters = [...adapterNamesOf(composition), ...fuseBlocksOf(composition).map((fuse) => fuse.name)];
   const written = await model.saveAdapter(directory, { adapterNames: adapters });
   const document: CompositionDocument = { composition, adapters };
-  const [{ promises: fs }, path] = await Promise.all([import('node:fs'), import('node:path')]);
   const target = path.join(directory, COMPOSITION_FILE);
   const temporary = `${target}.tmp-${process.pid}-${Date.now()}`;
   await fs.writeFile(temporary, `${JSON.stringify(document, null, 2)}\n`);
@@ -46,7 +48,7 @@ export async function saveComposition(model: AnyPeftModel, directory: string, co
 }
 
 async function readDocument(directory: string): Promise<{ composition: Composition; adapters: string[] }> {
-  const [{ promises: fs }, path] = await Promise.all([import('node:fs'), import('node:path')]);
+  const { fs, path } = await fileSystem('loadComposition');
   const file = path.join(directory, COMPOSITION_FILE);
   const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'ENOENT' ? new NotFoundError(`no ${COMPOSITION_FILE} in ${directory} (saved with saveComposition?)`) : error;

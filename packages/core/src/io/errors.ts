@@ -138,3 +138,23 @@ export class AdapterFetchError extends PeftError {
     super('ADAPTER_FETCH', `Adapter download failed (${reason}) for ${quoteText(url, 300)}: ${message}`);
   }
 }
+
+/**
+ * A file-system function was called where there is no file system: this copy of
+ * @peftjs/core is its browser build (the one every non-Node `import` resolves
+ * to). The message names the function and the in-memory API to use instead.
+ */
+export class FileSystemUnavailableError extends PeftError {
+  static {
+    brandErrorClass(this, 'core', 'FileSystemUnavailableError');
+  }
+
+  constructor(
+    /** The function that was called, `saveAdapter` say. */
+    readonly api: string,
+    /** What to call instead, on bytes or URLs. */
+    readonly alternative: string,
+  ) {
+    super('FILE_SYSTEM_UNAVAILABLE', `${api}: expected Node's file system, found the browser build of @peftjs/core (no file system); ${alternative}`);
+  }
+}

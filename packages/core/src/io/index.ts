@@ -3,7 +3,7 @@
  * Hugging Face peft adapters, on bytes in memory. Reading and writing files lives
  * in `./node` (Node only).
  */
-export { SafetensorsFormatError, AdapterFormatError, AdapterFolderBusyError, UnsafePathError, AdapterFetchError } from './errors';
+export { SafetensorsFormatError, AdapterFormatError, AdapterFolderBusyError, UnsafePathError, AdapterFetchError, FileSystemUnavailableError } from './errors';
 export type { SafetensorsFormatReason, AdapterFormatReason, AdapterFetchReason } from './errors';
 
 export { SAFETENSORS_DTYPES, isSafetensorsDtype } from './safetensors/dtypes';

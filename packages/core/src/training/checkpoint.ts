@@ -14,12 +14,13 @@
  * every file carries the id of its save: a reader never mixes two saves, even
  * after a crash between renames.
  *
- * Node only (it uses the file system); the imports are dynamic so that the
- * rest of the training module still bundles for browsers.
+ * Node only: in the browser build of @peftjs/core the file system is absent
+ * (io/file-system.ts) and these functions reject with FileSystemUnavailableError.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, encodeSafetensors } from '../io/index';
 import type { EarlyStoppingState } from './early-stopping';
+import { fileSystem } from '../io/file-system';
 import { CheckpointError } from './errors';
 import type { OptimizerState } from './optimizer';
 import type { TrainingHistory } from './types';
@@ -87,14 +88,10 @@ interface TrainerStateFile {
   readonly progress: TrainerProgress;
 }
 
-async function nodeModules() {
-  const [fs, path, io] = await Promise.all([import('node:fs/promises'), import('node:path'), import('../io/node')]);
-  return { fs, path, io };
-}
 
 /** Writes one checkpoint into `directory` (created if needed; an earlier checkpoint there is replaced whole). */
 export async function saveCheckpoint(directory: string, contents: CheckpointContents): Promise<void> {
-  const { fs, path, io } = await nodeModules();
+  const { fs, path, io } = await fileSystem('saveCheckpoint');
   const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
   const metadata = { [ID_KEY]: id };
   const slots: Record<string, tf.Tensor> = {};
@@ -128,7 +125,7 @@ export async function saveCheckpoint(directory: string, contents: CheckpointCont
 
 /** Reads a checkpoint written by `saveCheckpoint`. Typed errors for a missing, foreign or torn one. */
 export async function loadCheckpoint(directory: string): Promise<LoadedCheckpoint> {
-  const { fs, path } = await nodeModules();
+  const { fs, path } = await fileSystem('loadCheckpoint');
   const read = async (name: string): Promise<Uint8Array> => {
     try {
       return await fs.readFile(path.join(directory, name));
@@ -214,7 +211,7 @@ export function checkpointDirectoryName(step: number): string {
 
 /** Complete checkpoints (`checkpoint-<step>` with a state file) under `root`, oldest first. */
 export async function listCheckpoints(root: string): Promise<Array<{ step: number; directory: string }>> {
-  const { fs, path } = await nodeModules();
+  const { fs, path } = await fileSystem('listCheckpoints');
   let names: string[];
   try {
     names = await fs.readdir(root);
@@ -238,7 +235,7 @@ export async function listCheckpoints(root: string): Promise<Array<{ step: numbe
 
 /** `location` itself when it is a checkpoint, else its newest `checkpoint-<step>`; a typed error when there is none. */
 export async function resolveCheckpoint(location: string): Promise<string> {
-  const { fs, path } = await nodeModules();
+  const { fs, path } = await fileSystem('resolveCheckpoint');
   const direct = await fs.access(path.join(location, CHECKPOINT_FILES.state)).then(
     () => true,
     () => false,
@@ -251,7 +248,7 @@ export async function resolveCheckpoint(location: string): Promise<string> {
 
 /** Deletes all but the newest `keep` checkpoints under `root`. */
 export async function pruneCheckpoints(root: string, keep: number): Promise<void> {
-  const { fs } = await nodeModules();
+  const { fs } = await fileSystem('pruneCheckpoints');
   const all = await listCheckpoints(root);
   for (const { directory } of all.slice(0, Math.max(0, all.length - keep))) await fs.rm(directory, { recursive: true, force: true });
 }

@@ -20,6 +20,7 @@ import type { Module } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
 import { defaultGenerator, Generator } from '../nn/random';
 import { GradientAccumulator } from './accumulator';
+import { fileSystem } from '../io/file-system';
 import { checkpointDirectoryName, pruneCheckpoints, saveCheckpoint, type TrainerProgress } from './checkpoint';
 import { clipCoefficient, globalNorm } from './clip';
 import { disposeBatch, openEpoch, type BatchSource } from './data';
@@ -344,8 +345,8 @@ class TrainingRun<M extends Module<never, unknown>, B> {
   private async saveCheckpoint(): Promise<void> {
     const checkpoint = this.options.checkpoint;
     if (checkpoint === undefined) return;
-    const { join } = await import('node:path');
-    const directory = join(checkpoint.dir, checkpointDirectoryName(this.step));
+    const { path } = await fileSystem('saveCheckpoint');
+    const directory = path.join(checkpoint.dir, checkpointDirectoryName(this.step));
     await saveCheckpoint(directory, {
       parameters: Object.fromEntries(this.parameters.map(([path, p]) => [path, p.variable])),
       optimizer: this.options.optimizer.getState(),
