@@ -44,5 +44,5 @@ it('points the safetensors readers at the bytes API of the same name', () => {
   expect(IN_MEMORY_ALTERNATIVES.readSafetensorsFileHeader).toContain('readSafetensorsHeader(');
   expect(IN_MEMORY_ALTERNATIVES.saveSafetensorsFile).toContain('encodeSafetensors(');
   expect(IN_MEMORY_ALTERNATIVES.saveAdapterFiles).toContain('toAdapterBytes(');
-  expect(IN_MEMORY_ALTERNATIVES.loadAdapterFiles).toContain('assignAdapterFileState(');
+  expect(IN_MEMORY_ALTERNATIVES.loadAdapterFiles).toContain('fromAdapterBytes');
 });
