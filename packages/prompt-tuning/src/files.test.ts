@@ -5,7 +5,7 @@
  * under `base_model.` (prompt learning has no tuner wrapper), and a folder as
  * Python peft writes it loads.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdapterStateError, PeftModel, encodeSafetensors, getPeftModel } from '@peftjs/core';
@@ -158,6 +158,10 @@ test('a prompt-tuning folder as Python peft writes it loads, and prepends its em
     });
     disposeAll(input);
     expect(logitsOf(model, lmInput)).toEqual(byHand);
+    // Saved again, the config is the file's bytes: no key added, none dropped.
+    const again = path.join(directory, 'again');
+    await model.saveAdapter(again);
+    expect(await readFile(path.join(again, 'adapter_config.json'), 'utf8')).toBe(config);
     model.dispose();
   });
   embeddings.dispose();
