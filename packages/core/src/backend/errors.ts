@@ -13,11 +13,10 @@ export class BackendNotInstalledError extends PeftError {
     readonly backend: ResolvedBackendName,
     /** The npm package to install to get this backend. */
     readonly packageName: string,
+    /** What to do, when more than installing it (importing it, in a bundled app). */
+    advice = `run \`npm install ${packageName}\``,
   ) {
-    super(
-      'BACKEND_NOT_INSTALLED',
-      `backend '${backend}' needs the npm package ${packageName}, which is not installed: run \`npm install ${packageName}\``,
-    );
+    super('BACKEND_NOT_INSTALLED', `backend '${backend}' needs the npm package ${packageName}, which is not installed: ${advice}`);
   }
 }
 
@@ -64,7 +63,7 @@ export class NoBackendError extends PeftError {
   }
 }
 
-/** The active tfjs backend was set outside peftjs and is not one it manages ('webgl', a custom one, ...). */
+/** The active tfjs backend was set outside peftjs and is not one it knows (a custom one, ...). */
 export class UnsupportedBackendError extends PeftError {
   static {
     brandErrorClass(this, 'core', 'UnsupportedBackendError');

@@ -8,6 +8,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { BackendInitError } from './errors';
 import { useBackend } from './use-backend';
+import { setWarningHandler } from '../util/log';
+
+const warnings: string[] = [];
+setWarningHandler((message) => warnings.push(message));
 
 // Both packages "resolve"; tfjs-node-gpu fails to load its native library, tfjs-node
 // registers a working 'tensorflow' backend (a cpu backend under that name).
@@ -39,6 +43,9 @@ test('auto skips the broken tensorflow-gpu and takes tensorflow', async () => {
   expect(info).toMatchObject({ name: 'tensorflow', tfjsBackend: 'tensorflow', device: 'cpu', simd: null });
   expect(info.threads).toBeGreaterThanOrEqual(1);
   expect(tf.getBackend()).toBe('tensorflow');
+  expect(warnings).toEqual([
+    "useBackend('auto') fell back to 'tensorflow': backend 'tensorflow-gpu' is installed but failed to start: libcudart.so.11.0: cannot open shared object file",
+  ]);
 });
 
 test('asking for the broken one explicitly says it is installed but failed, with the cause', async () => {

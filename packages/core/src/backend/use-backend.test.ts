@@ -3,12 +3,23 @@
  * not installed (they download libtensorflow at install time), wasm and cpu are.
  * Order matters in this file: the first tests run before anything registers.
  */
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { InvalidArgumentError } from '../errors';
 import { BackendNotInstalledError, NoBackendError, UnknownBackendError, UnsupportedBackendError } from './errors';
 import { TRAINING_GRADIENTS } from './gradients';
 import { backendInfo, useBackend } from './use-backend';
+import { setWarningHandler } from '../util/log';
+
+const warnings: string[] = [];
+setWarningHandler((message) => warnings.push(message));
+/** wasm's default in Node: one thread per core, up to tfjs's pool of 8. */
+const cores = Math.min(8, os.availableParallelism());
+
+afterAll(() => {
+  tf.removeBackend('wasm'); // terminates the pthread workers of the default threaded start
+});
 
 const silenceCpuBanner = () => ((tf.backend() as unknown as { firstUse?: boolean }).firstUse = false);
 
@@ -23,9 +34,12 @@ test('registerTrainingSupport: false leaves tfjs as shipped', async () => {
   expect(tf.getKernel(tf.UnsortedSegmentSum, 'wasm')).toBeUndefined();
 });
 
-test('auto picks wasm when the node backends are not installed, and reports it', async () => {
+test('auto picks wasm, on every core, when the node backends are not installed, and says it fell back', async () => {
   const info = await useBackend();
-  expect(info).toMatchObject({ name: 'wasm', tfjsBackend: 'wasm', device: 'cpu', threads: 1 });
+  expect(info).toMatchObject({ name: 'wasm', tfjsBackend: 'wasm', device: 'cpu', threads: cores });
+  expect(warnings).toEqual([
+    "useBackend('auto') fell back to 'wasm': tensorflow-gpu is not installed (run `npm install @tensorflow/tfjs-node-gpu`); tensorflow is not installed (run `npm install @tensorflow/tfjs-node`)",
+  ]);
   expect(typeof info.simd).toBe('boolean');
   expect(info.memory.numTensors).toBe(tf.memory().numTensors);
   expect(tf.getBackend()).toBe('wasm');
@@ -55,9 +69,9 @@ test.each([
 });
 
 test('an unknown name lists the valid ones', async () => {
-  const attempt = useBackend('webgl' as never);
+  const attempt = useBackend('metal' as never);
   await expect(attempt).rejects.toBeInstanceOf(UnknownBackendError);
-  await expect(attempt).rejects.toThrow("unknown backend 'webgl': expected one of 'auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'");
+  await expect(attempt).rejects.toThrow("unknown backend 'metal': expected one of 'auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'");
 });
 
 test('calling twice is fine, and switching moves on with tensors intact', async () => {
@@ -82,16 +96,38 @@ test('wasmThreads is validated', async () => {
 
 test('wasmThreads cannot change once wasm runs in the process', async () => {
   await useBackend('wasm');
-  await expect(useBackend('wasm', { wasmThreads: 2 })).rejects.toThrow(/already runs with 1 thread/);
-  await expect(useBackend('wasm', { wasmThreads: 1 })).resolves.toMatchObject({ threads: 1 });
+  const other = cores === 1 ? 2 : 1;
+  await expect(useBackend('wasm', { wasmThreads: other })).rejects.toThrow(`already runs with ${cores} thread(s)`);
+  await expect(useBackend('wasm', { wasmThreads: cores })).resolves.toMatchObject({ threads: cores });
 });
 
 test('a tfjs backend peftjs does not manage is reported as such', async () => {
   tf.registerBackend('foreign', () => new MathBackendCPU());
   await tf.setBackend('foreign');
   expect(() => backendInfo()).toThrow(UnsupportedBackendError);
-  expect(() => backendInfo()).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_BACKEND', tfjsBackend: 'foreign', supported: ['tensorflow', 'wasm', 'cpu'] }));
+  expect(() => backendInfo()).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_BACKEND', tfjsBackend: 'foreign', supported: ['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'] }));
   expect(() => backendInfo()).toThrow(/'foreign' is not one peftjs manages/);
   await useBackend('wasm');
   tf.removeBackend('foreign');
+});
+
+test("in Node, asking for 'webgl' says it needs a browser; 'webgpu' names the package to install", async () => {
+  // tfjs-backend-webgl is installed here (a dependency of @tensorflow/tfjs) but registers nothing in Node.
+  const webgl = useBackend('webgl');
+  await expect(webgl).rejects.toMatchObject({ code: 'BACKEND_INIT_FAILED', backend: 'webgl' });
+  await expect(webgl).rejects.toThrow("@tensorflow/tfjs-backend-webgl loaded but registered no 'webgl' backend with tfjs: it needs a browser with WebGL");
+  const webgpu = useBackend('webgpu');
+  await expect(webgpu).rejects.toBeInstanceOf(BackendNotInstalledError);
+  await expect(webgpu).rejects.toThrow('run `npm install @tensorflow/tfjs-backend-webgpu`');
+  expect(tf.getBackend()).toBe('wasm');
+});
+
+test('backendInfo reports a webgl backend started by hand, with tfjs-backend-webgl installed', async () => {
+  // Stands in for a page that imported tfjs-backend-webgl itself and called tf.setBackend('webgl').
+  tf.registerBackend('webgl', () => new MathBackendCPU());
+  await tf.setBackend('webgl');
+  silenceCpuBanner();
+  expect(backendInfo()).toMatchObject({ name: 'webgl', tfjsBackend: 'webgl', device: 'gpu', simd: null, threads: 1 });
+  await useBackend('wasm');
+  tf.removeBackend('webgl');
 });

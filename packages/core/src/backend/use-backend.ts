@@ -6,49 +6,99 @@ import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type * as NodeOs from 'node:os';
 import { InvalidArgumentError } from '../errors';
-import { BACKEND_CANDIDATES, BACKEND_NAMES, type BackendCandidate } from './candidates';
+import { warn } from '../util/log';
+import { AUTO_ORDER, BACKEND_CANDIDATES, type BackendCandidate } from './candidates';
+import { detectEnvironment, type RuntimeEnvironment } from './environment';
 import { BackendInitError, BackendNotInstalledError, NoBackendError, UnknownBackendError, UnsupportedBackendError } from './errors';
 import { registerGradients } from './gradients';
 import { isMissingPackageError, isPackageInstalled } from './node-modules';
 import type { BackendInfo, BackendName, UseBackendOptions } from './types';
+import { MAX_WASM_THREADS, prepareWasm, wasmStartHint } from './wasm-start';
 import { registerWasmTrainingKernels } from './wasm-kernels';
-import { prepareWasmThreads } from './wasm-threads';
+
+/** What backend selection depends on, injectable so tests can play any machine. */
+export interface BackendSelection {
+  readonly candidates: readonly BackendCandidate[];
+  readonly environment: RuntimeEnvironment;
+  readonly isInstalled: (packageName: string) => Promise<boolean>;
+  /** Whether tfjs has a factory registered under this name. */
+  readonly isRegistered: (tfjsBackend: string) => boolean;
+  readonly warn: (message: string) => void;
+}
 
 /** The backend `useBackend` last started, to tell tensorflow-gpu from tensorflow (both are 'tensorflow' to tfjs). */
 let started: BackendCandidate | null = null;
 
-const MAX_WASM_THREADS = 8; // the size of the worker pool tfjs's emscripten build preallocates
+/** A fallback is the same on every call of a process: say it once. */
+const announced = new Set<string>();
+function warnOnce(message: string): void {
+  if (announced.has(message)) return;
+  announced.add(message);
+  warn(message);
+}
+
+export function defaultSelection(): BackendSelection {
+  return {
+    candidates: BACKEND_CANDIDATES,
+    environment: detectEnvironment(),
+    isInstalled: isPackageInstalled,
+    isRegistered: (tfjsBackend) => {
+      try {
+        return tf.findBackendFactory(tfjsBackend) != null;
+      } catch {
+        return false;
+      }
+    },
+    warn: warnOnce,
+  };
+}
 
 /**
  * Starts a tfjs backend and makes it the active one. `auto` (the default) takes
- * the fastest installed: tensorflow-gpu, tensorflow, wasm, then cpu, skipping
- * one that is installed but fails to start. Also registers the gradients, and
+ * the fastest present: in Node tensorflow-gpu, tensorflow, wasm, then cpu; in a
+ * browser webgpu, webgl, wasm, then cpu. Falling back past one that is absent or
+ * fails to start is announced through `warn`. Also registers the gradients, and
  * on wasm the kernels, that training needs. Safe to call again, also to switch.
  */
-export async function useBackend(name: BackendName = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
-  if (!(BACKEND_NAMES as readonly string[]).includes(name)) throw new UnknownBackendError(String(name), BACKEND_NAMES);
-  validateOptions(options);
-  if (name !== 'auto') return start(BACKEND_CANDIDATES.find((c) => c.name === name) as BackendCandidate, options);
+export function useBackend(name: BackendName = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
+  return useBackendWith(defaultSelection(), name, options);
+}
 
+/** `useBackend` on an explicit selection context (tests). */
+export async function useBackendWith(selection: BackendSelection, name: BackendName, options: UseBackendOptions = {}): Promise<BackendInfo> {
+  const names = ['auto', ...selection.candidates.map((c) => c.name)];
+  if (!names.includes(name)) throw new UnknownBackendError(String(name), names);
+  validateOptions(options);
+  if (name !== 'auto') return start(selection.candidates.find((c) => c.name === name) as BackendCandidate, options, selection);
+
+  const order = AUTO_ORDER[selection.environment].flatMap((n) => selection.candidates.filter((c) => c.name === n));
+  const skipped: string[] = [];
   const failures: string[] = [];
-  for (const candidate of BACKEND_CANDIDATES) {
-    if (candidate.optional && !(await isPackageInstalled(candidate.packageName))) continue;
+  for (const candidate of order) {
+    if (!(await isPresent(candidate, selection))) {
+      skipped.push(`${candidate.name} is not installed (${installAdvice(candidate, selection.environment)})`);
+      continue;
+    }
     try {
-      return await start(candidate, options);
+      const info = await start(candidate, options, selection);
+      if (skipped.length > 0) selection.warn(`useBackend('auto') fell back to '${candidate.name}': ${skipped.join('; ')}`);
+      return info;
     } catch (error) {
       if (!(error instanceof BackendInitError || error instanceof BackendNotInstalledError)) throw error;
       failures.push(error.message);
+      skipped.push(error.message);
     }
   }
-  throw new NoBackendError(`no backend could be started: ${failures.join('; ')}`, failures);
+  throw new NoBackendError(`no backend could be started: ${skipped.join('; ')}`, failures);
 }
 
 /** What is running now: name, device, SIMD, threads and `tf.memory()`. */
 export function backendInfo(): BackendInfo {
   const tfjsBackend = tf.getBackend() as string | null;
   if (tfjsBackend == null) throw new NoBackendError('no backend is running yet: call useBackend() first');
-  const candidate =
-    started?.tfjsBackend === tfjsBackend ? started : BACKEND_CANDIDATES.find((c) => c.tfjsBackend === tfjsBackend && c.device === 'cpu');
+  const matching = BACKEND_CANDIDATES.filter((c) => c.tfjsBackend === tfjsBackend);
+  // A hand-made tf.setBackend('tensorflow') is taken for the CPU build: nothing tells them apart.
+  const candidate = started?.tfjsBackend === tfjsBackend ? started : (matching.find((c) => c.device === 'cpu') ?? matching[0]);
   if (candidate == null) {
     throw new UnsupportedBackendError(tfjsBackend, [...new Set(BACKEND_CANDIDATES.map((c) => c.tfjsBackend))]);
   }
@@ -58,30 +108,52 @@ export function backendInfo(): BackendInfo {
     tfjsBackend,
     device: candidate.device,
     simd: wasm != null ? wasmSimd(wasm) : null,
-    threads: wasm != null ? wasm.tfjs.getThreadsCount() : candidate.name === 'cpu' ? 1 : machineThreads(),
+    threads: wasm != null ? wasm.tfjs.getThreadsCount() : candidate.tfjsBackend === 'tensorflow' ? machineThreads() : 1,
     memory: tf.memory(),
   };
 }
 
-async function start(candidate: BackendCandidate, options: UseBackendOptions): Promise<BackendInfo> {
-  let loaded: unknown;
-  try {
-    loaded = await candidate.load();
-  } catch (error) {
-    if (isMissingPackageError(error, candidate.packageName)) throw new BackendNotInstalledError(candidate.name, candidate.packageName);
-    throw new BackendInitError(candidate.name, describe(error));
+async function isPresent(candidate: BackendCandidate, selection: BackendSelection): Promise<boolean> {
+  if (!candidate.optional) return true;
+  if (candidate.foundWhenRegistered && selection.isRegistered(candidate.tfjsBackend)) return true;
+  return selection.isInstalled(candidate.packageName);
+}
+
+function installAdvice(candidate: BackendCandidate, environment: RuntimeEnvironment): string {
+  if (environment === 'browser' && candidate.foundWhenRegistered) {
+    return `run \`npm install ${candidate.packageName}\` and import '${candidate.packageName}' in your app so the bundle registers it`;
   }
-  const restore = candidate.name === 'wasm' ? await prepareWasm(loaded as typeof WasmPackage, options) : () => undefined;
+  return `run \`npm install ${candidate.packageName}\``;
+}
+
+async function start(candidate: BackendCandidate, options: UseBackendOptions, selection: BackendSelection): Promise<BackendInfo> {
+  const fail = (reason: string) => new BackendInitError(candidate.name, candidate.name === 'wasm' ? reason + wasmStartHint(options.wasmPaths) : reason);
+  let loaded: unknown;
+  if (!(candidate.foundWhenRegistered && selection.isRegistered(candidate.tfjsBackend))) {
+    try {
+      loaded = await candidate.load();
+    } catch (error) {
+      if (isMissingPackageError(error, candidate.packageName) || isUnresolvedBareSpecifier(error, candidate.packageName)) {
+        throw new BackendNotInstalledError(candidate.name, candidate.packageName, installAdvice(candidate, selection.environment));
+      }
+      throw fail(describe(error));
+    }
+  }
+  // tfjs-backend-webgl registers nothing outside a browser, tfjs-backend-webgpu nothing without navigator.gpu.
+  if (candidate.foundWhenRegistered && !selection.isRegistered(candidate.tfjsBackend)) {
+    throw fail(`${candidate.packageName} loaded but registered no '${candidate.tfjsBackend}' backend with tfjs: it needs ${candidate.name === 'webgpu' ? 'a browser with WebGPU (navigator.gpu)' : 'a browser with WebGL'}`);
+  }
+  const restore = candidate.name === 'wasm' ? await prepareWasm(loaded as typeof WasmPackage, options, selection.environment, selection.warn) : () => undefined;
   let ok: boolean;
   try {
     ok = await tf.setBackend(candidate.tfjsBackend);
   } catch (error) {
-    throw new BackendInitError(candidate.name, describe(error));
+    throw fail(describe(error));
   } finally {
     restore();
   }
   // tfjs reports a failed start by returning false (and a console warning), not by throwing.
-  if (!ok) throw new BackendInitError(candidate.name, `tf.setBackend('${candidate.tfjsBackend}') returned false; see the warning tfjs printed`);
+  if (!ok) throw fail(`tf.setBackend('${candidate.tfjsBackend}') returned false; see the warning tfjs printed`);
   if (options.registerTrainingSupport !== false) {
     // After loading: @tensorflow/tfjs-node brings @tensorflow/tfjs, which registers
     // tfjs-core's gradients as it loads; ours must replace those, not the reverse.
@@ -92,25 +164,10 @@ async function start(candidate: BackendCandidate, options: UseBackendOptions): P
   return backendInfo();
 }
 
-/** Applies the wasm options that must precede its first start; returns the undo for temporary changes. */
-async function prepareWasm(wasm: typeof WasmPackage, options: UseBackendOptions): Promise<() => void> {
-  // Not tf.findBackend('wasm'): that starts the backend as a side effect, which would
-  // race the flags and thread count set below.
-  const running = tf.engine().registry.wasm as BackendWasm | undefined;
-  if (running != null) {
-    const threads = running.wasm.tfjs.getThreadsCount();
-    if (options.wasmThreads != null && options.wasmThreads !== threads) {
-      throw new InvalidArgumentError(
-        `wasmThreads: wasm already runs with ${threads} thread(s) in this process and cannot be restarted with ${options.wasmThreads}; choose wasmThreads in the first useBackend call`,
-      );
-    }
-    return () => undefined;
-  }
-  if (options.wasmPaths != null) wasm.setWasmPaths(options.wasmPaths as Parameters<typeof wasm.setWasmPaths>[0]);
-  const threads = options.wasmThreads ?? 1;
-  if (threads > 1 && isNode()) return prepareWasmThreads(wasm, threads);
-  if (options.wasmThreads != null) wasm.setThreadsCount(threads);
-  return () => undefined;
+/** A browser's dynamic import of a bare name it has no import map entry for. */
+function isUnresolvedBareSpecifier(error: unknown, packageName: string): boolean {
+  const message = String((error as { message?: unknown } | null)?.message ?? error);
+  return error instanceof TypeError && message.includes(packageName) && /resolv|specifier/i.test(message);
 }
 
 function validateOptions(options: UseBackendOptions): void {
@@ -134,10 +191,6 @@ function wasmSimd(wasm: BackendWasm['wasm']): boolean | null {
 function machineThreads(): number {
   const os = (globalThis as { process?: NodeJS.Process }).process?.getBuiltinModule?.('os') as typeof NodeOs | undefined;
   return os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-}
-
-function isNode(): boolean {
-  return (globalThis as { process?: NodeJS.Process }).process?.versions?.node != null;
 }
 
 function describe(error: unknown): string {

@@ -34,8 +34,9 @@
  * float32 rounding (wasm-threads.test.ts, also in plain Node ESM and CJS builds in
  * dual-build.test.ts). Throughput (bench/matmul.ts, 2-core box): with the second
  * core idle, matmul 512/1024 went from ~16-21 to ~31-36 GFLOP/s; with both cores
- * busy with other work it gains nothing (and loses at 256), which is why it stays
- * opt-in with 1 thread as the default. Caveats: os.cpus is patched
+ * busy with other work it gains nothing (and loses at 256). It is the default in
+ * Node (one thread per core, see wasm-start.ts) since an otherwise idle machine
+ * is the common case; `wasmThreads: 1` opts out. Caveats: os.cpus is patched
  * process-wide for the ~0.3 s start-up; a worker that throws makes emscripten
  * rethrow on the main thread (it crashes the process, as in any emscripten app).
  * Node only: browsers need cross-origin isolation for SharedArrayBuffer, and tfjs
