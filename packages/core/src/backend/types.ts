@@ -46,8 +46,9 @@ export interface UseBackendOptions {
    * machine's cores (`os.availableParallelism()`, at most 8). From 2, peftjs
    * starts tfjs's multi-threaded build, which tfjs leaves off in Node; see
    * `wasm-threads.ts` for how and why (1 is tfjs's single-threaded SIMD build).
-   * It must be chosen before wasm first starts in the process. Browsers ignore
-   * it: tfjs uses threads there by itself when the page is cross-origin isolated.
+   * It must be chosen before wasm first starts in the process. In browsers it
+   * goes to tfjs' `setThreadsCount`; tfjs uses threads there only when the page
+   * is cross-origin isolated.
    */
   readonly wasmThreads?: number;
   /**

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { BackendCandidate } from './candidates';
-import { detectEnvironment, type RuntimeEnvironment } from './environment';
+import { detectEnvironment, type EnvironmentGlobals, type RuntimeEnvironment } from './environment';
 import { BackendInitError, BackendNotInstalledError, NoBackendError } from './errors';
 import { backendInfo, useBackendWith, type BackendSelection } from './use-backend';
 import type { ResolvedBackendName } from './types';
@@ -83,7 +83,7 @@ describe('detectEnvironment', () => {
     ['a web worker (no window)', { navigator: {} }, 'browser'],
     ["a bundler's process polyfill", { process: { versions: {} }, window: {} }, 'browser'],
   ] as const)('%s', (_, globals, expected) => {
-    expect(detectEnvironment(globals)).toBe(expected);
+    expect(detectEnvironment(globals as EnvironmentGlobals)).toBe(expected);
   });
 
   test('this jest process is Node', () => expect(detectEnvironment()).toBe('node'));
