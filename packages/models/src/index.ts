@@ -28,6 +28,7 @@ export type {
   TransformerModel,
   TransformerOutput,
 } from './transformer/types';
+export { checkTokenIds, checkTokenIdsAsync, SYNC_READ_BACKENDS, tokenIdTensor } from './transformer/token-ids';
 export { attentionBias, scaledDotProductAttention, splitHeads, mergeHeads, MASKED_SCORE } from './transformer/attention';
 
 // GPT-2.

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultGenerator, Generator, InvalidArgumentError } from '@peftjs/core';
 import { tidyOutput } from '../transformer/tidy-output';
+import { tokenIdTensor } from '../transformer/token-ids';
 import type { LogitsOutput, PastKeyValues, TransformerInput } from '../transformer/types';
 
 /** Token rows: equal-length arrays, or an int32 tensor [batch, seq]. */
@@ -62,10 +63,11 @@ export function generate(model: CausalLanguageModel, inputIds: TokenRows, option
       const start = useCache ? cached : 0;
       const positions = positionsFromMask(mask);
       const result = tidyOutput(() => {
-        const slice = (table: number[][]) => tf.tensor2d(table.map((row) => row.slice(start)), [rows.length, rows[0].length - start], 'int32');
+        // Checked here, on the CPU, so the forward pass never reads ids back from a GPU.
+        const slice = (table: number[][], bound: number, what: string) => tokenIdTensor(table.map((row) => row.slice(start)), bound, what);
         const out = model.call({
-          inputIds: slice(rows),
-          positionIds: slice(positions),
+          inputIds: slice(rows, vocabSize, 'inputIds'),
+          positionIds: slice(positions, maxPositions ?? Number.MAX_SAFE_INTEGER, 'positionIds'),
           attentionMask: tf.tensor2d(mask, [rows.length, mask[0].length], 'int32'),
           pastKeyValues: past,
           useCache,

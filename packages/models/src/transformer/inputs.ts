@@ -1,8 +1,10 @@
 /** Checks and defaults for `TransformerInput`, shared by GPT-2 and BERT. */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeMismatchError, type Module } from '@peftjs/core';
-import { TokenIdOutOfRangeError } from '../errors';
+import { checkTokenIds } from './token-ids';
 import type { KeyValue, TransformerDims, TransformerInput } from './types';
+
+export { checkTokenIds } from './token-ids';
 
 export interface ResolvedShape {
   batch: number;
@@ -57,15 +59,6 @@ function pastLengthOf(past: readonly KeyValue[] | undefined, numLayers: number):
     }
   });
   return length;
-}
-
-/** Throws a typed error if any id is outside [0, vocabSize): tfjs' gather would silently read garbage on some backends. */
-export function checkTokenIds(ids: tf.Tensor, vocabSize: number, what: string): void {
-  if (ids.dtype !== 'int32') throw new InvalidArgumentError(`${what}: expected int32 token ids, found dtype ${ids.dtype}`);
-  const values = ids.dataSync();
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] < 0 || values[i] >= vocabSize) throw new TokenIdOutOfRangeError(what, values[i], vocabSize);
-  }
 }
 
 /** Token embeddings of `inputIds` (checked against the vocabulary), or `inputsEmbeds` as given. */
