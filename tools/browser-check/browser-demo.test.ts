@@ -5,7 +5,7 @@
  * downloaded through the page's links, and Node loads those bytes on the same
  * seeded base and must compute what the page reported.
  */
-import { PeftModel, registerGradients, registerWasmTrainingKernels } from '@peftjs/core';
+import { backendInfo, PeftModel, registerGradients, registerWasmTrainingKernels } from '@peftjs/core';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { execFile } from 'node:child_process';
@@ -91,12 +91,15 @@ async function nodeOutputs(run: PageRun): Promise<number[]> {
 }
 
 if (chromiumPath == null) {
-  test.skip('browser demo: skipped, chromium is not installed (apt-get install chromium; required when CI=true)', () => undefined);
+  const reason = 'chromium is not installed (apt-get install chromium; required when CI=true)';
+  process.stdout.write(`browser-check: skipped, ${reason}\n`);
+  test.skip(`browser demo: ${reason}`, () => undefined);
 } else {
   describe('browser demo in Chromium', () => {
     let server: StaticServer;
     const browsers: LaunchedChromium[] = [];
     const stepMs: Partial<Record<DemoBackend | 'node-wasm', number>> = {};
+    const engines: string[] = [];
 
     beforeAll(async () => {
       await promisify(execFile)(process.execPath, [path.join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '-c', path.join(demoDir, 'vite.config.mjs'), '--logLevel', 'warn'], {
@@ -117,7 +120,7 @@ if (chromiumPath == null) {
       const node = stepMs['node-wasm'];
       if (node != null) {
         const line = (name: DemoBackend) => (stepMs[name] == null ? '' : `, page ${name} ${stepMs[name]?.toFixed(2)} ms (${((stepMs[name] as number) / node).toFixed(2)}x)`);
-        process.stdout.write(`browser-check: median step, node wasm ${node.toFixed(2)} ms${line('wasm')}${line('webgl')}\n`);
+        process.stdout.write(`browser-check: median step, node wasm ${node.toFixed(2)} ms${line('wasm')}${line('webgl')}; engines: ${engines.join('; ')}\n`);
       }
     });
 
@@ -138,6 +141,7 @@ if (chromiumPath == null) {
       // Same wasm kernels in Node: identical numbers.
       expect(await nodeOutputs(run)).toEqual(run.result.outputs);
       stepMs.wasm = run.result.medianStepMs;
+      engines.push(`page ${run.result.engine}`);
     });
 
     test('webgl on SwiftShader: trains, the loss falls, and Node computes the page outputs to float32 GPU precision', async () => {
@@ -151,6 +155,7 @@ if (chromiumPath == null) {
       expect(node).toHaveLength(run.result.outputs.length);
       node.forEach((value, i) => expect(Math.abs(value - run.result.outputs[i])).toBeLessThan(1e-4 + 1e-4 * Math.abs(value)));
       stepMs.webgl = run.result.medianStepMs;
+      engines.push(`page ${run.result.engine}`);
     });
 
     test('the same training in Node on wasm, for the step-time comparison', async () => {
@@ -159,6 +164,8 @@ if (chromiumPath == null) {
       model.dispose();
       expect(records).toHaveLength(STEPS);
       stepMs['node-wasm'] = median(records.slice(1));
+      const info = backendInfo();
+      engines.push(`node ${info.name} (simd ${String(info.simd)}, threads ${info.threads})`);
     });
   });
 }

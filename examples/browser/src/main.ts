@@ -10,7 +10,8 @@ const status = byId<HTMLParagraphElement>('status');
 const losses = byId<HTMLOListElement>('losses');
 const chart = byId<HTMLCanvasElement>('chart');
 const ticks = byId<HTMLSpanElement>('ticks');
-const result = byId<HTMLPreElement>('result');
+const result = byId<HTMLScriptElement>('result');
+const summaryView = byId<HTMLPreElement>('summary');
 const downloads = [byId<HTMLAnchorElement>('download-config'), byId<HTMLAnchorElement>('download-weights')];
 
 // A visible heartbeat: it keeps counting while the worker trains.
@@ -47,6 +48,19 @@ function median(values: readonly number[]): number {
   return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
 }
 
+function describeRun(run: DemoResult): string {
+  const numbers = (values: readonly number[]) => values.map((v) => v.toFixed(6)).join(' ');
+  return [
+    `engine:            ${run.engine}`,
+    `loss:              ${run.steps[0].loss.toFixed(5)} → ${run.steps[run.steps.length - 1].loss.toFixed(5)} in ${run.steps.length} steps`,
+    `median step:       ${run.medianStepMs.toFixed(2)} ms (first step, with warm-up: ${run.steps[0].ms.toFixed(1)} ms)`,
+    `page ticks:        ${run.pageTicks} while training (the page stayed responsive)`,
+    `trained outputs:   ${numbers(run.outputs)}`,
+    `reloaded outputs:  ${numbers(run.reloadedOutputs)}`,
+    `reload equal:      ${run.reloadEqual}`,
+  ].join('\n');
+}
+
 function offer(link: HTMLAnchorElement, bytes: ArrayBuffer, type: string): void {
   if (link.href.startsWith('blob:')) URL.revokeObjectURL(link.href);
   link.href = URL.createObjectURL(new Blob([bytes], { type }));
@@ -63,6 +77,7 @@ function start(): void {
   trainButton.disabled = true;
   losses.replaceChildren();
   result.textContent = '';
+  summaryView.textContent = '';
   downloads.forEach((link) => (link.hidden = true));
   const records: StepRecord[] = [];
   const ticksAtStart = tickCount;
@@ -100,7 +115,8 @@ function start(): void {
         backend, engine, steps: records, outputs: data.outputs, reloadedOutputs: data.reloadedOutputs, reloadEqual,
         medianStepMs: median(records.slice(1).map((r) => r.ms)), pageTicks: tickCount - ticksAtStart,
       };
-      result.textContent = JSON.stringify(summary, null, 1);
+      result.textContent = JSON.stringify(summary);
+      summaryView.textContent = describeRun(summary);
       setStatus('done', `Done on ${engine}: ${records.length} steps, reloaded adapter gives ${reloadEqual ? 'equal' : 'DIFFERENT'} outputs.`);
       finish();
     }

@@ -20,7 +20,9 @@ async function startBackend(backend: DemoBackend, wasmPaths: string): Promise<st
   if (!(await tf.setBackend('webgl'))) throw new Error("tf.setBackend('webgl') returned false: no WebGL in this worker");
   registerGradients();
   const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
-  const renderer = gl?.getParameter(gl.RENDERER) as string | undefined;
+  // The plain RENDERER is masked ("WebKit WebGL"); the debug extension names the real one (SwiftShader, a GPU).
+  const debugInfo = gl?.getExtension('WEBGL_debug_renderer_info');
+  const renderer = (debugInfo != null ? gl?.getParameter(debugInfo.UNMASKED_RENDERER_WEBGL) : gl?.getParameter(gl.RENDERER)) as string | undefined;
   return `webgl (${renderer ?? 'unknown renderer'})`;
 }
 
