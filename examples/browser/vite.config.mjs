@@ -30,6 +30,6 @@ export default defineConfig({
   root: import.meta.dirname,
   base: './',
   plugins: [tfjsWasmFiles()],
-  worker: { format: 'es', plugins: () => [] },
+  worker: { format: 'es' },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

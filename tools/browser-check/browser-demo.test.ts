@@ -124,15 +124,19 @@ if (chromiumPath == null) {
       }
     });
 
-    async function launch(flags: readonly string[]): Promise<LaunchedChromium> {
+    /** One browser per backend (their GPU flags differ), closed when the run ends; afterAll closes what a timeout left. */
+    async function trainInChromium(flags: readonly string[], backend: DemoBackend): Promise<PageRun> {
       const browser = await launchChromium(chromiumPath as string, flags);
       browsers.push(browser);
-      return browser;
+      try {
+        return await trainInPage(browser, server.url, backend);
+      } finally {
+        await browser.close();
+      }
     }
 
     test('wasm: trains in the worker, the loss falls, and Node computes the same outputs from the downloaded adapter bit for bit', async () => {
-      const browser = await launch(CPU_ONLY_FLAGS);
-      const run = await trainInPage(browser, server.url, 'wasm');
+      const run = await trainInChromium(CPU_ONLY_FLAGS, 'wasm');
       expect(run.result.engine).toMatch(/^wasm /);
       expectLossFalls(run);
       expect(run.result.reloadEqual).toBe(true);
@@ -145,8 +149,7 @@ if (chromiumPath == null) {
     });
 
     test('webgl on SwiftShader: trains, the loss falls, and Node computes the page outputs to float32 GPU precision', async () => {
-      const browser = await launch(SWIFTSHADER_FLAGS);
-      const run = await trainInPage(browser, server.url, 'webgl');
+      const run = await trainInChromium(SWIFTSHADER_FLAGS, 'webgl');
       expect(run.result.engine).toMatch(/^webgl /);
       expectLossFalls(run);
       expect(run.result.reloadEqual).toBe(true);

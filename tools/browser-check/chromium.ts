@@ -41,6 +41,7 @@ export async function launchChromium(executablePath: string, gpuFlags: readonly 
     });
     return {
       context,
+      // Safe to call twice (a test's finally, then afterAll).
       close: async () => {
         await context.close().catch(() => undefined);
         await rm(userDataDir, { recursive: true, force: true });

@@ -23,7 +23,13 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
   const base = await realpath(root);
   const requests: string[] = [];
   const server: Server = createServer((request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    } catch {
+      response.writeHead(400).end(); // a malformed %-escape
+      return;
+    }
     requests.push(pathname);
     const file = path.join(base, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
     // No path outside the site, whatever the URL says.
