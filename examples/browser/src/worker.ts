@@ -1,0 +1,46 @@
+/**
+ * Trains in a Web Worker so the page stays responsive: tfjs on wasm or cpu
+ * computes on the thread that calls it, and a training step blocks that thread.
+ */
+import { PeftModel, registerGradients, useBackend, type ResolvedBackendName } from '@peftjs/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { makeBase, outputsOf, trainAdapter } from './experiment';
+import type { DemoBackend, FromWorker, ToWorker } from './protocol';
+
+const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
+
+async function startBackend(backend: DemoBackend, wasmPaths: string): Promise<string> {
+  if (backend !== 'webgl') {
+    const info = await useBackend(backend satisfies ResolvedBackendName, { wasmPaths });
+    return `${info.name} (simd ${String(info.simd)}, threads ${info.threads})`;
+  }
+  // useBackend knows the Node and CPU engines only; webgl is started through tfjs
+  // (on an OffscreenCanvas in a worker) and given core's gradients by hand.
+  await import('@tensorflow/tfjs-backend-webgl');
+  if (!(await tf.setBackend('webgl'))) throw new Error("tf.setBackend('webgl') returned false: no WebGL in this worker");
+  registerGradients();
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+  // The plain RENDERER is masked ("WebKit WebGL"); the debug extension names the real one (SwiftShader, a GPU).
+  const debugInfo = gl?.getExtension('WEBGL_debug_renderer_info');
+  const renderer = (debugInfo != null ? gl?.getParameter(debugInfo.UNMASKED_RENDERER_WEBGL) : gl?.getParameter(gl.RENDERER)) as string | undefined;
+  return `webgl (${renderer ?? 'unknown renderer'})`;
+}
+
+async function run({ backend, steps, wasmPaths }: ToWorker): Promise<void> {
+  post({ type: 'backend', description: await startBackend(backend, wasmPaths) });
+  const model = await trainAdapter(steps, (record) => post({ type: 'step', record }));
+  const outputs = outputsOf(model);
+  const { config, weights } = await model.toAdapterBytes('default');
+  model.dispose();
+  // The reload the page offers to check: the same base, the adapter from its bytes alone.
+  const reloaded = await PeftModel.fromAdapterBytes(makeBase(), { config, weights });
+  const reloadedOutputs = outputsOf(reloaded);
+  reloaded.dispose();
+  const configBuffer = config.slice().buffer;
+  const weightsBuffer = weights.slice().buffer;
+  post({ type: 'done', config: configBuffer, weights: weightsBuffer, outputs, reloadedOutputs }, [configBuffer, weightsBuffer]);
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  run(event.data).catch((error: unknown) => post({ type: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
+};
