@@ -139,9 +139,9 @@ async function hasWriterFiles(folder: string): Promise<boolean> {
   return (await writerFiles(folder)).length > 0;
 }
 
-/** Writer files of writers that are gone. Under the folder lock no peftjs writer is live here; otherwise only provably dead ones count. */
-async function leftovers(folder: string, lockHeld: boolean): Promise<Array<{ name: string; kind: 'tmp' | 'bak' }>> {
-  return (await writerFiles(folder)).filter((file) => lockHeld || (file.host === HOST_TAG && !isProcessAlive(file.pid)));
+/** Whether a writer of this host that is provably dead left files here (without the lock, only those count). */
+async function hasDeadWritersFiles(folder: string): Promise<boolean> {
+  return (await writerFiles(folder)).some((file) => file.host === HOST_TAG && !isProcessAlive(file.pid));
 }
 
 /**
@@ -153,6 +153,11 @@ async function leftovers(folder: string, lockHeld: boolean): Promise<Array<{ nam
  * rather than take it for another tool's edit.
  */
 export async function tidyAdapterFolder(files: AdapterFiles): Promise<void> {
+  // Under the lock every writer file is a dead writer's. Without any there is nothing to
+  // remove, and nothing to mend with (a torn pair without them is another tool's edit):
+  // so an ordinary save reads and hashes nothing here.
+  const dead = await writerFiles(files.adapterDirectory);
+  if (dead.length === 0) return;
   const recordBytes = await readOptional(path.join(files.adapterDirectory, COMMIT_RECORD_FILE), MAX_COMMIT_RECORD_BYTES);
   const record = recordBytes === undefined ? undefined : parseCommitRecord(recordBytes);
   let unmendable = false;
@@ -163,11 +168,11 @@ export async function tidyAdapterFolder(files: AdapterFiles): Promise<void> {
       if (check.state === 'torn') {
         const backup = await findBackup(files, record, check.stale!);
         if (backup !== undefined) await fsp.rename(backup.file, check.stale === 'config' ? files.configPath : files.weightsPath);
-        else unmendable = (await hasWriterFiles(files.adapterDirectory));
+        else unmendable = true;
       }
     }
   }
-  for (const { name, kind } of await leftovers(files.adapterDirectory, true)) {
+  for (const { name, kind } of dead) {
     if (unmendable && kind === 'bak') continue;
     await fsp.unlink(path.join(files.adapterDirectory, name)).catch(() => undefined);
   }
@@ -179,7 +184,7 @@ export async function tidyAdapterFolder(files: AdapterFiles): Promise<void> {
  * write (read-only media), is left alone: reading does not depend on it.
  */
 export async function tidyAfterDeadWriters(files: AdapterFiles): Promise<void> {
-  if ((await leftovers(files.adapterDirectory, false)).length === 0) return;
+  if (!(await hasDeadWritersFiles(files.adapterDirectory))) return;
   let lock;
   try {
     lock = await tryAcquireFolderLock(files.adapterDirectory);
