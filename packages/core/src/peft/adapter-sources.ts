@@ -6,29 +6,21 @@
  * `adapterBytesOf`, so files, bytes and downloads of one adapter agree.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { NotFoundError } from '../errors';
 import { fetchAdapterBytes, adapterFolderUrl } from '../io/http/adapter-fetch';
 import { decodeAdapterBytes, encodeAdapterBytes, type AdapterBytes, type DecodedAdapter } from '../io/peft/adapter-bytes';
 import { adapterSubfolder, assertAdapterName } from '../io/peft/layout';
 import type { Module } from '../nn/module';
-import { closestNames } from '../util/closest';
-import { quoteText } from '../util/quote';
 import { adapterFileState } from './adapter-files';
+import { assertKnownAdapters } from './adapter-names';
 import { PeftModel } from './peft-model';
 import type { LoadAdapterOptions } from './peft-model-io';
 
 /** What a bytes load takes: where the bytes came from is the caller's business, so no `subfolder` and no fetch options. */
 export type LoadAdapterBytesOptions = Pick<LoadAdapterOptions, 'isTrainable' | 'allowNonFinite'>;
 
-export function assertHasAdapter(model: PeftModel<never, unknown>, adapterName: string, caller: string): void {
-  if (!model.adapterNames.includes(adapterName)) {
-    throw new NotFoundError(`${caller}: no adapter named ${quoteText(adapterName)} (adapters: ${model.adapterNames.join(', ') || 'none'})`, closestNames(adapterName, model.adapterNames));
-  }
-}
-
 /** The two files `saveAdapter` writes for `adapterName`, byte for byte. The model is not changed. */
 export async function adapterBytesOf(model: PeftModel<never, unknown>, adapterName: string): Promise<AdapterBytes> {
-  assertHasAdapter(model, adapterName, 'toAdapterBytes');
+  assertKnownAdapters(model.adapterNames, [adapterName], 'toAdapterBytes');
   const state = adapterFileState(model, adapterName);
   try {
     return await encodeAdapterBytes({ adapterName, config: state.config, tensors: state.tensors, floatPaths: state.floatPaths });

@@ -11,7 +11,8 @@ import { loadAdapterFiles, saveAdapterFiles } from '../io/files';
 import { DEFAULT_ADAPTER_NAME } from '../io/peft/layout';
 import type { FetchAdapterOptions } from '../io/http/adapter-fetch';
 import { adapterFileState, type AdapterFileState } from './adapter-files';
-import { addDecodedAdapter, assertHasAdapter, peftModelFromDecoded } from './adapter-sources';
+import { assertKnownAdapters } from './adapter-names';
+import { addDecodedAdapter, peftModelFromDecoded } from './adapter-sources';
 import type { PeftModel } from './peft-model';
 
 export interface SaveAdapterOptions {
@@ -47,7 +48,7 @@ export interface LoadAdapterOptions extends FetchAdapterOptions {
  */
 export async function saveAdapters(model: PeftModel<never, unknown>, directory: string, options: SaveAdapterOptions = {}): Promise<string[]> {
   const names = [...(options.adapterNames ?? model.adapterNames)];
-  for (const name of names) assertHasAdapter(model, name, 'saveAdapter');
+  assertKnownAdapters(model.adapterNames, names, 'saveAdapter');
   const states: AdapterFileState[] = [];
   try {
     for (const adapterName of names) states.push(adapterFileState(model, adapterName));

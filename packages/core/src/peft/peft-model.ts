@@ -9,13 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { countParameters, formatTrainableParameters, type ParameterCount } from '../accounting';
-import { InvalidArgumentError, NotFoundError } from '../errors';
+import { InvalidArgumentError } from '../errors';
 import { assertAdapterName, DEFAULT_ADAPTER_NAME } from '../io/peft/layout';
 import { ModuleDict } from '../nn/layers/containers';
 import { Module, type AnyModule } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
 import { brandClass } from '../util/brand';
-import { closestNames } from '../util/closest';
 import { quoteValue } from '../util/quote';
 import { isAdapterLayer, type AdapterLayer, type MergeOptions } from './adapter-layer';
 import type { PeftConfig } from './config/schema';
@@ -23,6 +22,7 @@ import { AdapterStateError, NotMergeableError } from './errors';
 import type { ForwardTransform, InjectionContext } from './method';
 import { assignAdapterFileState } from './adapter-files';
 import { AdapterPlan } from './adapter-plan';
+import { assertKnownAdapters } from './adapter-names';
 import type { LoadAdapterOptions, SaveAdapterOptions } from './peft-model-io';
 import type { LoadAdapterBytesOptions } from './adapter-sources';
 import type { AdapterBytes } from '../io/peft/adapter-bytes';
@@ -491,11 +491,7 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
   }
 
   private assertAdapters(names: readonly string[]): void {
-    for (const name of names) {
-      if (!this.configs.has(name)) {
-        throw new NotFoundError(`no adapter named '${name}' (adapters: ${this.adapterNames.join(', ') || 'none'})`, closestNames(name, this.adapterNames));
-      }
-    }
+    assertKnownAdapters(this.adapterNames, names);
   }
 
   private assertUsable(): void {
