@@ -62,6 +62,7 @@ export interface PeftErrorCodes {
   /** Also @peftjs/models' UnsupportedLayerError (a layer with no counterpart on import or export). */
   UNSUPPORTED_LAYER: 'UnsupportedLayerError';
   NON_FINITE_MERGE: 'NonFiniteMergeError';
+  HOTSWAP_INCOMPATIBLE: 'HotswapError';
 
   // ---- @peftjs/adapters -------------------------------------------------------
   INVALID_COMPOSITION: 'CompositionError';

@@ -25,3 +25,17 @@ export class NonFiniteMergeError extends PeftError {
     super('NON_FINITE_MERGE', `merging adapter '${adapterName}' gives NaN or infinite weights (the adapter seems broken); the weights were left unchanged`);
   }
 }
+
+/** An adapter that cannot replace the loaded one in place (another type, other layers, a larger rank); nothing was changed. */
+export class HotswapError extends PeftError {
+  static {
+    brandErrorClass(this, 'lora', 'HotswapError');
+  }
+
+  constructor(
+    readonly adapterName: string,
+    reason: string,
+  ) {
+    super('HOTSWAP_INCOMPATIBLE', `cannot hotswap adapter '${adapterName}': ${reason}; the loaded adapter was left unchanged`);
+  }
+}

@@ -3,7 +3,7 @@ import { registerLora } from './register';
 
 export { registerLora, loraMethod } from './register';
 export { LORA, loraConfigSchema, rankAndAlpha, type LoraConfig, type LoraInitName } from './config';
-export { UnsupportedLayerError, NonFiniteMergeError } from './errors';
+export { UnsupportedLayerError, NonFiniteMergeError, HotswapError } from './errors';
 export { LoraLayer, isLoraLayer, type LoraAdapterOptions, type LoraAdapterSettings } from './layer/lora-layer';
 export { LoraLinear, type LinearBase } from './layer/linear';
 export { LoraEmbedding } from './layer/embedding';
@@ -24,5 +24,7 @@ export {
 export { GATHER_MIN_ADAPTERS } from './mixed-batch/choose';
 export { addWeightedAdapter, COMBINATIONS, type Combination, type AddWeightedAdapterOptions } from './combine/add-weighted-adapter';
 export type { SignMethod } from './combine/merge-utils';
+export { prepareForHotswap, hotswapAdapterWeights } from './hotswap/hotswap';
+export { hotswapAdapter, type HotswapAdapterOptions, type HotswapSource } from './hotswap/hotswap-source';
 
 registerLora();

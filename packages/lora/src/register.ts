@@ -3,8 +3,9 @@
  * schema, tensor prefix, injection, and the one file name that does not follow
  * core's generic rule.
  */
-import { PEFT_MODEL_PREFIX, registerPeftMethod, type PeftMethod } from '@peftjs/core';
+import { AdapterStateError, PEFT_MODEL_PREFIX, registerPeftMethod, type AnyModule, type PeftMethod } from '@peftjs/core';
 import { LORA, loraConfigSchema, type LoraConfig } from './config';
+import { isLoraLayer } from './layer/lora-layer';
 import { injectLora } from './model';
 
 /**
@@ -18,6 +19,22 @@ function doraMagnitudeFileName(relativePath: string, adapterName: string): strin
   return `${PEFT_MODEL_PREFIX}${relativePath.slice(0, -suffix.length)}.lora_magnitude_vector`;
 }
 
+/**
+ * LoRA writes no computed tensors; the hook is where a save of a hotswapped
+ * adapter is refused: its tensors no longer fit the config it was loaded with
+ * (padded ranks, other scalings), so the files would load as another adapter.
+ */
+function refuseHotswappedSave(model: AnyModule, adapterName: string): Record<string, never> {
+  const swapped = model.namedModules().find(([, module]) => isLoraLayer(module) && module.hasAdapter(adapterName) && module.isHotswapped(adapterName));
+  if (swapped !== undefined) {
+    throw new AdapterStateError(
+      `adapter '${adapterName}' holds hotswapped or rank-padded weights at '${swapped[0]}', which its config does not describe; ` +
+        'save the source adapter instead (hotswap is for serving)',
+    );
+  }
+  return {};
+}
+
 export const loraMethod: PeftMethod<LoraConfig> = {
   peftType: LORA,
   schema: loraConfigSchema,
@@ -25,6 +42,7 @@ export const loraMethod: PeftMethod<LoraConfig> = {
   mergeable: true,
   inject: injectLora,
   fileName: doraMagnitudeFileName,
+  computedFileTensors: refuseHotswappedSave,
 };
 
 /** Registers LoRA with core. Importing @peftjs/lora does this; calling it again is harmless. */

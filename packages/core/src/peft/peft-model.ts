@@ -463,6 +463,23 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
     );
   }
 
+  /**
+   * Records that a method replaced some of an adapter's parameters by new ones
+   * (LoRA's rank padding for hotswap rebuilds its factors): the new ones then
+   * belong to the adapter, for saving, counting and deleting. The old ones must
+   * be out of the model already; the caller disposes them.
+   */
+  adoptReplacedParameters(adapterName: string, replaced: Iterable<readonly [Parameter, Parameter]>): void {
+    this.assertAdapters([adapterName]);
+    const owned = this.adapterParameters.get(adapterName)!;
+    const pairs = [...replaced];
+    if (pairs.some(([old]) => !owned.has(old))) throw new InvalidArgumentError(`adoptReplacedParameters: a replaced parameter does not belong to adapter '${adapterName}'`);
+    for (const [old, replacement] of pairs) {
+      owned.delete(old);
+      owned.add(replacement);
+    }
+  }
+
   /** The parameters an adapter brought, by their path in this model. */
   adapterState(adapterName: string): Array<[string, Parameter]> {
     this.assertAdapters([adapterName]);

@@ -82,6 +82,35 @@ export class LoraLinear extends LoraLayer {
     return shapes;
   }
 
+  protected override growFactors(adapter: string, rank: number): Array<[Parameter, Parameter]> {
+    const oldA = this.lora_A.get(adapter);
+    const oldB = this.lora_B.get(adapter);
+    const r = oldA.weight.shape[0];
+    const newA = new Linear(this.fanIn, rank, { bias: false });
+    const newB = new Linear(rank, this.outUnits, { bias: oldB.bias !== undefined });
+    const [a, b] = tf.tidy(() => [
+      tf.concat([oldA.weight.read(), tf.zeros([rank - r, this.fanIn])], 0),
+      tf.concat([oldB.weight.read(), tf.zeros([this.outUnits, rank - r])], 1),
+    ]);
+    newA.weight.assign(a);
+    newB.weight.assign(b);
+    tf.dispose([a, b]);
+    if (oldB.bias !== undefined) newB.bias!.assign(oldB.bias.read());
+    newA.weight.trainable = oldA.weight.trainable;
+    newB.weight.trainable = oldB.weight.trainable;
+    if (newB.bias !== undefined) newB.bias.trainable = oldB.bias!.trainable;
+    this.lora_A.set(adapter, newA);
+    this.lora_B.set(adapter, newB);
+    const replaced: Array<[Parameter, Parameter]> = [
+      [oldA.weight, newA.weight],
+      [oldB.weight, newB.weight],
+    ];
+    if (oldB.bias !== undefined) replaced.push([oldB.bias, newB.bias!]);
+    oldA.dispose();
+    oldB.dispose();
+    return replaced;
+  }
+
   protected disposeFactors(adapter: string): void {
     this.lora_A.delete(adapter)?.dispose();
     this.lora_B.delete(adapter)?.dispose();

@@ -57,6 +57,8 @@ export abstract class LoraLayer extends AdapterLayer {
   /** DoRA's magnitudes, by adapter (empty unless an adapter uses DoRA). */
   readonly lora_magnitude_vector: ModuleDict<DoraMagnitude>;
   private readonly settings = new Map<string, LoraAdapterSettings>();
+  /** Adapters whose factors or scaling a hotswap rewrote: their config no longer describes them. */
+  private readonly hotswapped = new Set<string>();
   /** What merged adapters need to unmerge exactly (DoRA's weight norms at merge time). */
   private readonly keptForUnmerge = new Map<string, tf.Tensor>();
 
@@ -192,6 +194,7 @@ export abstract class LoraLayer extends AdapterLayer {
     this.keptForUnmerge.get(adapter)?.dispose();
     this.keptForUnmerge.delete(adapter);
     this.settings.delete(adapter);
+    this.hotswapped.delete(adapter);
   }
 
   /** The input LoRA's factors see: through the adapter's dropout (embeddings skip it, as peft). */
@@ -216,6 +219,55 @@ export abstract class LoraLayer extends AdapterLayer {
   setFactors(adapter: string, a: tf.Tensor2D, b: tf.Tensor2D): void {
     this.adapterSettings(adapter);
     this.assignFactors(adapter, a, b);
+  }
+
+  /**
+   * Hotswap: replaces the adapter's scaling (its factors are written through
+   * their parameters). The rank stays the factors' rank.
+   */
+  setScaling(adapter: string, scaling: number): void {
+    if (!(Number.isFinite(scaling) && scaling > 0)) throw new InvalidArgumentError(`LoRA scaling: expected a finite number > 0, found ${scaling}`);
+    this.settings.set(adapter, { ...this.adapterSettings(adapter), scaling });
+  }
+
+  /** Records that a hotswap rewrote this adapter here (see isHotswapped). */
+  markHotswapped(adapter: string): void {
+    this.adapterSettings(adapter);
+    this.hotswapped.add(adapter);
+  }
+
+  /** Whether a hotswap padded or rewrote this adapter here (then it cannot be saved: see register.ts). */
+  isHotswapped(adapter: string): boolean {
+    return this.hotswapped.has(adapter);
+  }
+
+  /**
+   * Grows the adapter's factors to `rank` with zero rows of A and zero columns
+   * of B, which leaves the output unchanged, so later adapters of any rank up
+   * to `rank` can be swapped in without new tensor shapes (peft's
+   * prepare_model_for_compiled_hotswap). Layer types that cannot pad throw.
+   * Returns the replaced parameters as [old, new] pairs (see growFactors).
+   */
+  padRank(adapter: string, rank: number): Array<[Parameter, Parameter]> {
+    const { r } = this.adapterSettings(adapter);
+    if (!Number.isInteger(rank) || rank < r) throw new InvalidArgumentError(`LoRA padRank: expected an integer rank >= the adapter's rank ${r}, found ${rank}`);
+    if (this.mergedAdapters().includes(adapter)) throw new AdapterStateError(`adapter '${adapter}' is merged; unmerge it before padding its rank`);
+    if (rank === r) return [];
+    const replaced = this.growFactors(adapter, rank);
+    this.settings.set(adapter, { ...this.adapterSettings(adapter), r: rank });
+    this.hotswapped.add(adapter);
+    return replaced;
+  }
+
+  /**
+   * Replaces the adapter's factors by zero-padded ones of rank `rank` (> its
+   * rank); returns [old, new] parameter pairs (the old ones disposed) so the
+   * PeftModel can record the new ones as the adapter's.
+   */
+  protected growFactors(adapter: string, rank: number): Array<[Parameter, Parameter]> {
+    void adapter;
+    void rank;
+    throw new InvalidArgumentError(`LoRA padRank: ${this.constructor.name} layers cannot pad their rank (Linear and Conv1D layers can)`);
   }
 
   private assignWeightMatrix(matrix: tf.Tensor2D): void {
