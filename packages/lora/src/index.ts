@@ -26,5 +26,6 @@ export { addWeightedAdapter, COMBINATIONS, type Combination, type AddWeightedAda
 export type { SignMethod } from './combine/merge-utils';
 export { prepareForHotswap, hotswapAdapterWeights } from './hotswap/hotswap';
 export { hotswapAdapter, type HotswapAdapterOptions, type HotswapSource } from './hotswap/hotswap-source';
+export { createLoraPlusOptimizer, loraPlusParameterGroups, type LoraPlusOptions } from './loraplus';
 
 registerLora();

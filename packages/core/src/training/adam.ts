@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { brandClass } from '../util/brand';
 import { nonNegativeNumber, unitInterval } from './check';
 import { Optimizer, type ParameterState } from './optimizer';
+import type { ParameterGroup } from './parameter-groups';
 
 export interface AdamOptions {
   /** Default 1e-3, as in PyTorch. */
@@ -19,6 +20,8 @@ export interface AdamOptions {
   readonly epsilon?: number;
   /** L2 penalty added to the gradient. Default 0. */
   readonly weightDecay?: number;
+  /** Parameters with their own learning rate or weight decay (see parameter-groups.ts). */
+  readonly parameterGroups?: readonly ParameterGroup[];
 }
 
 export class Adam extends Optimizer {
@@ -36,7 +39,7 @@ export class Adam extends Optimizer {
 
   constructor(options: AdamOptions = {}, defaultWeightDecay = 0) {
     const what = new.target.name;
-    super(options.learningRate ?? 1e-3, what);
+    super(options.learningRate ?? 1e-3, what, options.parameterGroups);
     this.beta1 = unitInterval(`${what} beta1`, options.beta1 ?? 0.9);
     this.beta2 = unitInterval(`${what} beta2`, options.beta2 ?? 0.999);
     this.epsilon = nonNegativeNumber(`${what} epsilon`, options.epsilon ?? 1e-8);
@@ -48,8 +51,9 @@ export class Adam extends Optimizer {
     return { learningRate, beta1, beta2, epsilon, weightDecay };
   }
 
-  protected update(variable: tf.Variable, gradient: tf.Tensor, state: ParameterState, learningRate: number): void {
-    const { beta1, beta2, epsilon, weightDecay } = this;
+  protected update(variable: tf.Variable, gradient: tf.Tensor, state: ParameterState, learningRate: number, groupWeightDecay: number | undefined): void {
+    const { beta1, beta2, epsilon } = this;
+    const weightDecay = groupWeightDecay ?? this.weightDecay;
     let parameter: tf.Tensor = variable;
     let grad = gradient;
     if (weightDecay !== 0) {

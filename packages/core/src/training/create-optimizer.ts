@@ -17,9 +17,9 @@ export type OptimizerConfig =
   | ({ readonly name: 'sgd' } & SGDOptions);
 
 const FACTORIES: Record<OptimizerKind, { keys: readonly string[]; make: (options: object) => Optimizer }> = {
-  adam: { keys: ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'], make: (o) => new Adam(o) },
-  adamw: { keys: ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'], make: (o) => new AdamW(o) },
-  sgd: { keys: ['learningRate', 'momentum', 'dampening', 'nesterov', 'weightDecay'], make: (o) => new SGD(o) },
+  adam: { keys: ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'parameterGroups'], make: (o) => new Adam(o) },
+  adamw: { keys: ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'parameterGroups'], make: (o) => new AdamW(o) },
+  sgd: { keys: ['learningRate', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'parameterGroups'], make: (o) => new SGD(o) },
 };
 
 export const OPTIMIZER_KINDS = Object.keys(FACTORIES) as OptimizerKind[];

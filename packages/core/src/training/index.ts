@@ -16,6 +16,7 @@ export type { BatchSource, EpochContext } from './data';
 export { shuffled } from './data';
 
 export { Optimizer, type GradientUpdate, type OptimizerState, type ParameterState } from './optimizer';
+export type { ParameterGroup } from './parameter-groups';
 export { Adam, type AdamOptions } from './adam';
 export { AdamW, type AdamWOptions } from './adamw';
 export { SGD, type SGDOptions } from './sgd';

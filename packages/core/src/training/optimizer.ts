@@ -14,6 +14,7 @@ import { ShapeMismatchError } from '../errors';
 import { brandClass } from '../util/brand';
 import { nonNegativeNumber, positiveNumber } from './check';
 import { TrainingOptionError } from './errors';
+import { checkParameterGroups, type ParameterGroup, type ParameterGroups } from './parameter-groups';
 
 /** One parameter's gradient for one step. */
 export interface GradientUpdate {
@@ -47,9 +48,11 @@ export abstract class Optimizer {
   /** The base learning rate; a schedule scales it per step. */
   readonly learningRate: number;
   private readonly states = new Map<string, ParameterState>();
+  private readonly groups: ParameterGroups;
 
-  protected constructor(learningRate: number, what: string) {
+  protected constructor(learningRate: number, what: string, parameterGroups?: readonly ParameterGroup[]) {
     this.learningRate = positiveNumber(`${what} learningRate`, learningRate);
+    this.groups = checkParameterGroups(parameterGroups, this.learningRate, what);
   }
 
   /** Hyperparameters, for checkpoints and logs. */
@@ -58,8 +61,10 @@ export abstract class Optimizer {
   /**
    * Updates one parameter in place (variable.assign) from its gradient. Runs
    * inside the tf.tidy of `applyGradients`: intermediate tensors need no care.
+   * `learningRate` is already the parameter group's; `weightDecay` is the
+   * group's, or undefined for the optimiser's own.
    */
-  protected abstract update(variable: tf.Variable, gradient: tf.Tensor, state: ParameterState, learningRate: number): void;
+  protected abstract update(variable: tf.Variable, gradient: tf.Tensor, state: ParameterState, learningRate: number, weightDecay: number | undefined): void;
 
   /**
    * Applies one step to every parameter given. `learningRate` defaults to the
@@ -81,7 +86,8 @@ export abstract class Optimizer {
           this.states.set(name, state);
         }
         state.step += 1;
-        this.update(variable, gradient, state, learningRate);
+        const group = this.groups.settingsOf(name);
+        this.update(variable, gradient, state, learningRate * group.learningRateFactor, group.weightDecay);
       }
     });
   }

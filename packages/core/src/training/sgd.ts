@@ -9,6 +9,7 @@ import { brandClass } from '../util/brand';
 import { nonNegativeNumber } from './check';
 import { TrainingOptionError } from './errors';
 import { Optimizer, type ParameterState } from './optimizer';
+import type { ParameterGroup } from './parameter-groups';
 
 export interface SGDOptions {
   /** Default 1e-3, as in PyTorch. */
@@ -21,6 +22,8 @@ export interface SGDOptions {
   readonly nesterov?: boolean;
   /** L2 penalty added to the gradient. Default 0. */
   readonly weightDecay?: number;
+  /** Parameters with their own learning rate or weight decay (see parameter-groups.ts). */
+  readonly parameterGroups?: readonly ParameterGroup[];
 }
 
 export class SGD extends Optimizer {
@@ -35,7 +38,7 @@ export class SGD extends Optimizer {
   readonly weightDecay: number;
 
   constructor(options: SGDOptions = {}) {
-    super(options.learningRate ?? 1e-3, 'SGD');
+    super(options.learningRate ?? 1e-3, 'SGD', options.parameterGroups);
     this.momentum = nonNegativeNumber('SGD momentum', options.momentum ?? 0);
     this.dampening = nonNegativeNumber('SGD dampening', options.dampening ?? 0);
     this.nesterov = options.nesterov ?? false;
@@ -51,8 +54,9 @@ export class SGD extends Optimizer {
     return { learningRate, momentum, dampening, nesterov, weightDecay };
   }
 
-  protected update(variable: tf.Variable, gradient: tf.Tensor, state: ParameterState, learningRate: number): void {
-    const { momentum, dampening, nesterov, weightDecay } = this;
+  protected update(variable: tf.Variable, gradient: tf.Tensor, state: ParameterState, learningRate: number, groupWeightDecay: number | undefined): void {
+    const { momentum, dampening, nesterov } = this;
+    const weightDecay = groupWeightDecay ?? this.weightDecay;
     let grad = weightDecay !== 0 ? tf.add(gradient, tf.mul(variable, weightDecay)) : gradient;
     if (momentum !== 0) {
       const existing = state.slots.get('momentum_buffer');
