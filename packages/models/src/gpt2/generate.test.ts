@@ -3,7 +3,7 @@ import { Generator, InvalidArgumentError, manualSeed } from '@peftjs/core';
 import { onBackend, TEST_BACKENDS } from '../../test/helpers';
 import { TokenIdOutOfRangeError } from '../errors';
 import { gpt2Config } from './config';
-import { argmax, positionsFromMask, sample } from './generate';
+import { argmax, keepNucleus, positionsFromMask, sample } from './generate';
 import { GPT2LMHeadModel } from './lm-head';
 
 function tinyLM(): GPT2LMHeadModel {
@@ -76,12 +76,52 @@ describe('generation helpers and bad input', () => {
     expect(counts[0] / 4000).toBeCloseTo(0.5 / 0.8, 1);
   });
 
+  test("top-p keeps transformers' nucleus exactly: tokens go while their cumulative share (ascending) is at most 1 - p", () => {
+    const nucleus = (weights: number[], topP: number) => {
+      const kept = [...weights];
+      keepNucleus(kept, topP);
+      return kept.map((w, i) => (w > 0 ? i : -1)).filter((i) => i >= 0);
+    };
+    const probabilities = [0.15, 0.5, 0.05, 0.3];
+    expect(nucleus(probabilities, 0.75)).toEqual([1, 3]); // 0.05, then 0.05 + 0.15 = 0.2 <= 0.25 go
+    expect(nucleus(probabilities, 0.9)).toEqual([0, 1, 3]); // only 0.05 <= 0.1 goes
+    expect(nucleus(probabilities, 1e-6)).toEqual([1]); // the most likely token always stays
+    expect(nucleus(probabilities, 1)).toEqual([0, 1, 2, 3]);
+    // Unnormalised weights give the same set.
+    expect(nucleus(probabilities.map((p) => p * 7), 0.75)).toEqual([1, 3]);
+    // Sampling draws from the renormalised nucleus only.
+    const rng = new Generator(3);
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 4000; i++) counts[sample(probabilities.map(Math.log), { temperature: 1, topK: 0, topP: 0.75 }, rng)]++;
+    expect(counts[0] + counts[2]).toBe(0);
+    expect(counts[1] / 4000).toBeCloseTo(0.5 / 0.8, 1);
+  });
+
+  test('several eos ids and stop sequences end a row at their first occurrence, kept in the output', () => {
+    const model = tinyLM();
+    const free = model.generate([[4, 5]], { maxNewTokens: 10, eosTokenId: null })[0];
+    const generated = free.slice(2);
+    const firstOf = (predicate: (i: number) => boolean) => generated.findIndex((_, i) => predicate(i));
+    const a = generated[3];
+    const stopAt = firstOf((i) => generated[i] === a || generated[i] === 29);
+    expect(model.generate([[4, 5]], { maxNewTokens: 10, eosTokenId: [29, a] })[0]).toEqual(free.slice(0, 2 + stopAt + 1));
+    const pair = generated.slice(4, 6);
+    const pairEnd = firstOf((i) => i >= 1 && generated[i - 1] === pair[0] && generated[i] === pair[1]);
+    expect(model.generate([[4, 5]], { maxNewTokens: 10, eosTokenId: null, stopSequences: [[30, 30, 30], pair] })[0]).toEqual(free.slice(0, 2 + pairEnd + 1));
+    model.dispose();
+  });
+
   test('bad options and ids are typed errors', () => {
     const model = tinyLM();
     expect(() => model.generate([[1, 99]], { maxNewTokens: 2 })).toThrow(TokenIdOutOfRangeError);
     expect(() => model.generate([[1, 2], [3]], { maxNewTokens: 2 })).toThrow(/different lengths/);
     expect(() => model.generate([[1]], { maxNewTokens: 2, temperature: 0 })).toThrow(InvalidArgumentError);
     expect(() => model.generate([[1]], { maxNewTokens: 30 })).toThrow(/maxPositions 24/);
+    expect(() => model.generate([[1]], { maxNewTokens: 2, topP: 0 })).toThrow(/topP: expected a number in \(0, 1\]/);
+    expect(() => model.generate([[1]], { maxNewTokens: 2, topP: 1.5 })).toThrow(InvalidArgumentError);
+    expect(() => model.generate([[1]], { maxNewTokens: 2, eosTokenId: [3, 31] })).toThrow(/eosTokenId: expected token ids in \[0, 30\], found 31/);
+    expect(() => model.generate([[1]], { maxNewTokens: 2, stopSequences: [[]] })).toThrow(/stopSequences\[0\]/);
+    expect(() => model.generate([[1]], { maxNewTokens: 2, stopSequences: Array.from({ length: 65 }, () => [1]) })).toThrow(/at most 64/);
     model.dispose();
   });
 });

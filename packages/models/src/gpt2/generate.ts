@@ -23,11 +23,23 @@ export interface GenerateOptions {
   readonly temperature?: number;
   /** Sample among the k most likely tokens only, ties with the k-th included (default: all). */
   readonly topK?: number;
+  /**
+   * Nucleus sampling (transformers' TopPLogitsWarper, applied after temperature
+   * and top-k): drop the least likely tokens whose probabilities, with all less
+   * likely ones, sum to at most 1 - topP; the most likely token always stays.
+   * In (0, 1]; default 1 (off).
+   */
+  readonly topP?: number;
   /** Seed of the sampling generator; default: core's global generator (`manualSeed`). */
   readonly seed?: number;
-  /** Stops a row once generated; default: the model's `eosTokenId` if inside the vocabulary. `null`: never stop early. */
-  readonly eosTokenId?: number | null;
-  /** Fills finished rows (default: the eos token, else 0). */
+  /**
+   * Stops a row once generated (one id, or several as Llama 3's configs list);
+   * default: the model's `eosTokenId` if inside the vocabulary. `null`: never stop early.
+   */
+  readonly eosTokenId?: number | readonly number[] | null;
+  /** Token sequences that end a row when its tokens end with one (kept in the output, as an eos token is). */
+  readonly stopSequences?: readonly (readonly number[])[];
+  /** Fills finished rows (default: the (first) eos token, else 0). */
   readonly padTokenId?: number;
   /** 1 for real prompt tokens, 0 for (left) padding; default all ones. */
   readonly attentionMask?: TokenRows;
@@ -86,7 +98,7 @@ export function generate(model: CausalLanguageModel, inputIds: TokenRows, option
         const token = finished[r] ? settings.padTokenId : options.doSample ? sample(scores, settings, rng) : argmax(scores);
         row.push(token);
         mask[r].push(1);
-        if (token === settings.eosTokenId) finished[r] = true;
+        if (settings.eosTokenIds.includes(token) || endsWithStopSequence(row, settings.stopSequences)) finished[r] = true;
       });
     }
   } finally {
@@ -99,29 +111,53 @@ interface Settings {
   maxNewTokens: number;
   temperature: number;
   topK: number;
-  eosTokenId: number | undefined;
+  topP: number;
+  eosTokenIds: readonly number[];
+  stopSequences: readonly (readonly number[])[];
   padTokenId: number;
 }
 
+/** At most this many stop sequences of at most this many tokens: each is compared after every token. */
+const MAX_STOP_SEQUENCES = 64;
+const MAX_STOP_SEQUENCE_LENGTH = 256;
+
 function checkOptions(options: GenerateOptions, config: CausalLanguageModel['config'], rows: number[][], mask: number[][]): Settings {
-  const { maxNewTokens, temperature = 1, topK = 0 } = options;
+  const { maxNewTokens, temperature = 1, topK = 0, topP = 1 } = options;
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
     throw new InvalidArgumentError(`generate maxNewTokens: expected an integer >= 0, found ${maxNewTokens}`);
   }
   if (!(temperature > 0) || !Number.isFinite(temperature)) throw new InvalidArgumentError(`generate temperature: expected a number > 0, found ${temperature}`);
   if (!Number.isInteger(topK) || topK < 0) throw new InvalidArgumentError(`generate topK: expected an integer >= 0, found ${topK}`);
+  if (!(typeof topP === 'number' && topP > 0 && topP <= 1)) throw new InvalidArgumentError(`generate topP: expected a number in (0, 1], found ${topP}`);
   if (mask.length !== rows.length || mask.some((row) => row.length !== rows[0].length)) {
     throw new InvalidArgumentError(`generate attentionMask: expected the shape of inputIds [${rows.length}, ${rows[0].length}]`);
   }
-  const modelEos = config.eosTokenId !== undefined && config.eosTokenId < config.vocabSize ? config.eosTokenId : undefined;
-  const eosTokenId = options.eosTokenId === null ? undefined : (options.eosTokenId ?? modelEos);
-  const padTokenId = options.padTokenId ?? eosTokenId ?? 0;
-  for (const [what, id] of [['eosTokenId', eosTokenId], ['padTokenId', padTokenId]] as const) {
-    if (id !== undefined && !(Number.isInteger(id) && id >= 0 && id < config.vocabSize)) {
-      throw new InvalidArgumentError(`generate ${what}: expected a token id in [0, ${config.vocabSize - 1}], found ${id}`);
-    }
+  const isTokenId = (id: unknown): id is number => typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < config.vocabSize;
+  const modelEos = config.eosTokenId !== undefined && config.eosTokenId < config.vocabSize ? [config.eosTokenId] : [];
+  const given = options.eosTokenId;
+  const eosTokenIds = given === null ? [] : given === undefined ? modelEos : Array.isArray(given) ? [...given] : [given as number];
+  const padTokenId = options.padTokenId ?? eosTokenIds[0] ?? 0;
+  for (const [what, ids] of [['eosTokenId', eosTokenIds], ['padTokenId', [padTokenId]]] as const) {
+    const bad = ids.find((id) => !isTokenId(id));
+    if (bad !== undefined) throw new InvalidArgumentError(`generate ${what}: expected token ids in [0, ${config.vocabSize - 1}], found ${String(bad).slice(0, 40)}`);
   }
-  return { maxNewTokens, temperature, topK, eosTokenId, padTokenId };
+  const stopSequences = options.stopSequences ?? [];
+  if (!Array.isArray(stopSequences) || stopSequences.length > MAX_STOP_SEQUENCES) {
+    throw new InvalidArgumentError(`generate stopSequences: expected an array of at most ${MAX_STOP_SEQUENCES} token-id sequences`);
+  }
+  stopSequences.forEach((sequence, i) => {
+    if (!Array.isArray(sequence) || sequence.length === 0 || sequence.length > MAX_STOP_SEQUENCE_LENGTH || !sequence.every(isTokenId)) {
+      throw new InvalidArgumentError(
+        `generate stopSequences[${i}]: expected 1 to ${MAX_STOP_SEQUENCE_LENGTH} token ids in [0, ${config.vocabSize - 1}], found ${JSON.stringify(sequence)?.slice(0, 60)}`,
+      );
+    }
+  });
+  return { maxNewTokens, temperature, topK, topP, eosTokenIds, stopSequences, padTokenId };
+}
+
+/** Whether `row` ends with one of the stop sequences. */
+function endsWithStopSequence(row: readonly number[], stopSequences: Settings['stopSequences']): boolean {
+  return stopSequences.some((sequence) => sequence.length <= row.length && sequence.every((id, i) => row[row.length - sequence.length + i] === id));
 }
 
 function toRows(input: TokenRows, what: string): number[][] {
@@ -153,13 +189,17 @@ export function argmax(scores: ArrayLike<number>): number {
   return best;
 }
 
-/** One draw from softmax(scores / temperature) restricted to the top k, computed in float64 from one uniform number. */
-export function sample(scores: ArrayLike<number>, settings: Pick<Settings, 'temperature' | 'topK'>, rng: Generator): number {
+/**
+ * One draw from softmax(scores / temperature) restricted to the top k and then
+ * to the top-p nucleus, computed in float64 from one uniform number.
+ */
+export function sample(scores: ArrayLike<number>, settings: Pick<Settings, 'temperature' | 'topK'> & { topP?: number }, rng: Generator): number {
   const scaled = Array.from(scores, (s) => s / settings.temperature);
   let threshold = -Infinity;
   if (settings.topK > 0 && settings.topK < scaled.length) threshold = [...scaled].sort((a, b) => b - a)[settings.topK - 1];
   const max = scaled.reduce((m, s) => (s >= threshold && s > m ? s : m), -Infinity);
   const weights = scaled.map((s) => (s >= threshold ? Math.exp(s - max) : 0));
+  if ((settings.topP ?? 1) < 1) keepNucleus(weights, settings.topP!);
   const total = weights.reduce((a, b) => a + b, 0);
   let u = rng.uniform() * total;
   for (let i = 0; i < weights.length; i++) {
@@ -169,4 +209,21 @@ export function sample(scores: ArrayLike<number>, settings: Pick<Settings, 'temp
   // Rounding left u a hair above zero: take the last token with weight.
   for (let i = weights.length - 1; i >= 0; i--) if (weights[i] > 0) return i;
   return 0;
+}
+
+/**
+ * transformers' top-p rule on unnormalised weights, in place: in ascending
+ * order of probability, a token goes while the cumulative probability up to and
+ * including it is at most 1 - topP; the most likely token always stays. Ties
+ * sort by index, as a stable sort does.
+ */
+export function keepNucleus(weights: number[], topP: number): void {
+  const total = weights.reduce((a, b) => a + b, 0);
+  const ascending = weights.map((w, i) => i).sort((a, b) => weights[a] - weights[b] || a - b);
+  let cumulative = 0;
+  for (let k = 0; k < ascending.length - 1; k++) {
+    cumulative += weights[ascending[k]] / total;
+    if (cumulative > 1 - topP) break;
+    weights[ascending[k]] = 0;
+  }
 }
