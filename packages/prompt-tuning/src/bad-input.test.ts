@@ -1,5 +1,6 @@
 /** Bad configs, models and inputs are typed errors that leave the model as it was. */
 import * as tf from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { InvalidArgumentError, Linear, ShapeMismatchError, Module, Sequential, getPeftModel, manualSeed } from '@peftjs/core';
 import { MLP } from '@peftjs/models';
 import { lmInput, MAX_POSITIONS, onBackend, tinyLM, disposeAll } from '../test/helpers';
@@ -106,6 +107,28 @@ describe('PROMPT_TUNING TEXT init', () => {
     expect(() => model.call({ inputIds: ids })).toThrow(/expected ids in \[0, 22\], found 23/);
     ids.dispose();
     model.dispose();
+  });
+
+  test('on a GPU backend the ids are not read back synchronously (no GPU stall in every forward)', () => {
+    const FAKE_GPU = 'prompt-tuning-fake-gpu';
+    // The cpu backend under another name: what matters is that the name is not cpu, wasm or tensorflow.
+    tf.registerBackend(FAKE_GPU, () => Object.assign(new MathBackendCPU(), { firstUse: false }));
+    tf.copyRegisteredKernels('cpu', FAKE_GPU);
+    try {
+      for (const backend of ['cpu', FAKE_GPU]) {
+        tf.setBackend(backend);
+        const model = getPeftModel(tinyLM(), { peft_type: 'PROMPT_TUNING', num_virtual_tokens: 2 });
+        const ids = tf.tensor2d([[1, 2]], [1, 2], 'int32');
+        const read = jest.spyOn(ids, 'dataSync');
+        tf.dispose(model.call({ inputIds: ids }));
+        expect(read.mock.calls.length > 0).toBe(backend === 'cpu');
+        ids.dispose();
+        model.dispose();
+      }
+    } finally {
+      onBackend('cpu');
+      tf.removeBackend(FAKE_GPU);
+    }
   });
 });
 

@@ -83,9 +83,24 @@ export function positionsWithVirtualTokens(positions: tf.Tensor | undefined, cou
   return tf.concat([virtual, shifted], 1);
 }
 
-/** Token embeddings of checked ids: gather reads garbage for ids outside the table on some backends. */
+/**
+ * Backends whose tensors live in CPU memory, where reading ids back costs a
+ * copy and no GPU stall: the same rule as @peftjs/models' SYNC_READ_BACKENDS
+ * (this package does not depend on models at run time).
+ */
+const SYNC_READ_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm', 'tensorflow']);
+
+/**
+ * Token embeddings of checked ids: gather reads garbage for ids outside the
+ * table on cpu and wasm. On GPU backends (webgl, webgpu) the ids are not read
+ * back: a synchronous read in every forward stalls the GPU (and breaks
+ * WebGPU), and gather there clamps instead of reading outside the table.
+ * Callers on GPU backends check ids where they make them (models'
+ * tokenIdTensor / checkTokenIdsAsync).
+ */
 export function checkTokenIds(ids: tf.Tensor, vocabSize: number, method: string): void {
   if (ids.dtype !== 'int32') throw new InvalidArgumentError(`${method} inputIds: expected int32 token ids, found dtype ${ids.dtype}`);
+  if (!SYNC_READ_BACKENDS.has(tf.getBackend())) return;
   const values = ids.dataSync();
   for (let i = 0; i < values.length; i++) {
     if (values[i] < 0 || values[i] >= vocabSize) {
