@@ -31,14 +31,13 @@ export interface StepSettings {
 
 export interface ParameterGroups {
   settingsOf(name: string): StepSettings;
-  readonly count: number;
 }
 
 const BASE: StepSettings = { learningRateFactor: 1, weightDecay: undefined };
 
 /** Checks `groups` (typed errors naming the group) and returns the lookup the optimiser uses. */
 export function checkParameterGroups(groups: unknown, baseLearningRate: number, what: string): ParameterGroups {
-  if (groups === undefined) return { settingsOf: () => BASE, count: 0 };
+  if (groups === undefined) return { settingsOf: () => BASE };
   if (!Array.isArray(groups)) throw new TrainingOptionError(`${what} parameterGroups`, 'an array of { parameters, learningRate?, weightDecay? }', groups);
   const checked = groups.map((group: unknown, i) => {
     const where = `${what} parameterGroups[${i}]`;
@@ -56,8 +55,5 @@ export function checkParameterGroups(groups: unknown, baseLearningRate: number, 
     };
     return { test, settings };
   });
-  return {
-    settingsOf: (name) => checked.find(({ test }) => test(name))?.settings ?? BASE,
-    count: checked.length,
-  };
+  return { settingsOf: (name) => checked.find(({ test }) => test(name))?.settings ?? BASE };
 }

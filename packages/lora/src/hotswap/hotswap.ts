@@ -19,7 +19,7 @@
  * source adapter's files instead.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adapterFileNames, parsePeftConfig, type Parameter, type PeftModel } from '@peftjs/core';
+import { adapterFileNames, parsePeftConfig, quoteText, quoteValue, type Parameter, type PeftModel } from '@peftjs/core';
 import { LORA, rankAndAlpha, type LoraConfig } from '../config';
 import { HotswapError } from '../errors';
 import { isLoraLayer, type LoraLayer } from '../layer/lora-layer';
@@ -63,7 +63,7 @@ export function hotswapAdapterWeights(model: AnyPeftModel, adapterName: string, 
   if (incoming.peft_type !== LORA) throw new HotswapError(adapterName, `the new adapter is ${incoming.peft_type}, not LORA`);
   for (const key of KEYS_THAT_MUST_MATCH) {
     if (JSON.stringify(loaded[key]) !== JSON.stringify(incoming[key])) {
-      throw new HotswapError(adapterName, `'${key}' differs (loaded ${JSON.stringify(loaded[key])}, new ${JSON.stringify(incoming[key])?.slice(0, 80)})`);
+      throw new HotswapError(adapterName, `'${key}' differs (loaded ${quoteValue(loaded[key], 80)}, new ${quoteValue(incoming[key], 80)})`);
     }
   }
   const layers = heldLayers(model, adapterName);
@@ -89,7 +89,6 @@ function heldLayers(model: AnyPeftModel, adapterName: string): HeldLayer[] {
 }
 
 interface PlannedWrite {
-  readonly fileName: string;
   readonly parameter: Parameter;
   /** undefined: a LoRA factor the new adapter leaves out, set to zero. */
   readonly value: tf.Tensor | undefined;
@@ -100,7 +99,7 @@ function planWrites(model: AnyPeftModel, adapterName: string, tensors: Readonly<
   const named = adapterFileNames(model, adapterName);
   const unexpected = Object.keys(tensors).filter((name) => !named.has(name));
   if (unexpected.length > 0) {
-    throw new HotswapError(adapterName, `the new adapter has tensors for modules the loaded one does not adapt: ${unexpected.slice(0, 5).map(quote).join(', ')}`);
+    throw new HotswapError(adapterName, `the new adapter has tensors for modules the loaded one does not adapt: ${unexpected.slice(0, 5).map((name) => quoteText(name)).join(', ')}`);
   }
   const list: PlannedWrite[] = [];
   const fileNameOf = new Map<Parameter, string>();
@@ -108,15 +107,15 @@ function planWrites(model: AnyPeftModel, adapterName: string, tensors: Readonly<
     fileNameOf.set(parameter, fileName);
     const value = Object.hasOwn(tensors, fileName) ? tensors[fileName] : undefined;
     const isFactor = /(^|\.)lora_[AB]\./.test(path);
-    if (value === undefined && !isFactor) throw new HotswapError(adapterName, `the new adapter lacks ${quote(fileName)}, which is not a LoRA factor that could be zeroed`);
+    if (value === undefined && !isFactor) throw new HotswapError(adapterName, `the new adapter lacks ${quoteText(fileName)}, which is not a LoRA factor that could be zeroed`);
     if (value !== undefined && !fits(value.shape, parameter.shape, isFactor)) {
       throw new HotswapError(
         adapterName,
-        `${quote(fileName)} has shape [${value.shape.join(', ')}] where the loaded tensor is [${parameter.shape.join(', ')}]` +
+        `${quoteText(fileName)} has shape [${value.shape.join(', ')}] where the loaded tensor is [${parameter.shape.join(', ')}]` +
           (isFactor ? ' (a larger rank: pad the loaded adapter with prepareForHotswap to the largest rank you serve)' : ''),
       );
     }
-    list.push({ fileName, parameter, value });
+    list.push({ parameter, value });
   }
   return { list, fileNameOf };
 }
@@ -158,8 +157,4 @@ function planScalings(
     scalings.push([layer, rule.scaling(alpha, r)]);
   }
   return scalings;
-}
-
-function quote(name: string): string {
-  return `'${name.length > 120 ? `${name.slice(0, 120)}...` : name}'`;
 }
