@@ -61,6 +61,10 @@ export interface TransformerDims {
   readonly hiddenSize: number;
   readonly vocabSize: number;
   readonly maxPositions: number;
+  /** Grouped-query attention (Llama family): heads of the keys and values, so of every `KeyValue`; default numHeads. */
+  readonly numKeyValueHeads?: number;
+  /** Width of one head where the config gives it explicitly (Gemma, Qwen3); default hiddenSize / numHeads. */
+  readonly headDim?: number;
 }
 
 /** What a prompt-tuning method can rely on: the dims, the token embedding and the forward contract. */

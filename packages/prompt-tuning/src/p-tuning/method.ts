@@ -15,7 +15,7 @@ export const pTuningMethod: PeftMethod<PTuningConfig> = {
   mergeable: false,
   inject({ model: base, config, addRootModule, setForwardTransform }) {
     const model = requirePromptableModel(base, P_TUNING);
-    const count = completeConfig(config, model.config, { strictLayout: false });
+    const count = completeConfig(config, model.config, { keyValueLayout: false });
     const hiddenSize = fillEncoderHiddenSize(config);
     const network = config.inference_mode
       ? undefined

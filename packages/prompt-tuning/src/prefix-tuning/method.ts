@@ -16,12 +16,12 @@ export const prefixTuningMethod: PeftMethod<PrefixTuningConfig> = {
   inject({ model, config, addRootModule, setForwardTransform }) {
     // The model takes pastKeyValues laid out by these dims: a model without them has no key/value input to fill.
     const dims = transformerDims(model, PREFIX_TUNING);
-    const count = completeConfig(config, dims, { strictLayout: true });
+    const count = completeConfig(config, dims, { keyValueLayout: true });
     const hidden = fillEncoderHiddenSize(config);
     // peft builds the MLP only for training; in inference mode the table holds the folded prefix.
     const projectionHidden = config.prefix_projection && !config.inference_mode ? hidden : undefined;
     const options = optionsOf<PromptLearningOptions>(config) ?? {};
-    const encoder = new PrefixEncoder({ virtualTokens: count, numLayers: dims.numLayers, tokenDim: dims.hiddenSize, projectionHidden }, options.rng);
+    const encoder = new PrefixEncoder({ virtualTokens: count, numLayers: dims.numLayers, tokenDim: config.token_dim!, projectionHidden }, options.rng);
     addRootModule(PROMPT_ENCODER_COLLECTION, encoder);
     setForwardTransform(keyValuePrefixTransform(PREFIX_TUNING, encoder, dims));
   },

@@ -16,7 +16,7 @@ export const promptTuningMethod: PeftMethod<PromptTuningConfig> = {
   mergeable: false,
   inject({ model: base, config, addRootModule, setForwardTransform }) {
     const model = requirePromptableModel(base, PROMPT_TUNING);
-    const count = completeConfig(config, model.config, { strictLayout: false });
+    const count = completeConfig(config, model.config, { keyValueLayout: false });
     const options = optionsOf<PromptTuningOptions>(config) ?? {};
     // Initial values first: a failing TEXT init must leave nothing behind.
     const initial = initialPrompt(config, model, count, options);

@@ -14,7 +14,7 @@ import {
   type PeftConfig,
 } from '@peftjs/core';
 import { PromptTooLongError, UnsupportedModelError } from '../errors';
-import type { TransformerDims } from './model';
+import { keyValueLayout, type TransformerDims } from './model';
 import { carryOptions } from './options';
 
 export const PROMPT_LEARNING_FIELDS = {
@@ -65,8 +65,13 @@ export function promptLearningSchema<F extends FieldTable, C extends PromptLearn
 }
 
 export interface CompleteOptions {
-  /** Prefix tuning builds tensors from num_layers and num_attention_heads, so they must match the model; other methods only record them. */
-  readonly strictLayout: boolean;
+  /**
+   * Prefix tuning builds every layer's keys and values from token_dim,
+   * num_layers and num_attention_heads, so they must match the attention's
+   * key/value layout (fewer heads under grouped-query attention, as peft fills
+   * them); the other methods prepend embeddings and only record the dims.
+   */
+  readonly keyValueLayout: boolean;
 }
 
 /**
@@ -84,9 +89,17 @@ export function completeConfig(config: PromptLearningConfig, dims: TransformerDi
       throw new InvalidArgumentError(`${type} config '${key}': expected the model's ${modelName} ${modelValue}, found ${given}`);
     }
   };
-  fill('token_dim', dims.hiddenSize, 'hiddenSize', true);
-  fill('num_layers', dims.numLayers, 'numLayers', options.strictLayout);
-  fill('num_attention_heads', dims.numHeads, 'numHeads', options.strictLayout);
+  if (options.keyValueLayout) {
+    const layout = keyValueLayout(dims);
+    const grouped = layout.heads !== dims.numHeads || layout.headDim * layout.heads !== dims.hiddenSize;
+    fill('token_dim', layout.heads * layout.headDim, grouped ? 'key/value width (numKeyValueHeads x headDim)' : 'hiddenSize', true);
+    fill('num_layers', dims.numLayers, 'numLayers', true);
+    fill('num_attention_heads', layout.heads, grouped ? 'numKeyValueHeads' : 'numHeads', true);
+  } else {
+    fill('token_dim', dims.hiddenSize, 'hiddenSize', true);
+    fill('num_layers', dims.numLayers, 'numLayers', false);
+    fill('num_attention_heads', dims.numHeads, 'numHeads', false);
+  }
   if (config.num_transformer_submodules == null) config.num_transformer_submodules = config.task_type === 'SEQ_2_SEQ_LM' ? 2 : 1;
   if (config.num_transformer_submodules !== 1) {
     throw new UnsupportedModelError(

@@ -1,8 +1,9 @@
 /**
  * The forward transform of prefix tuning: the encoder's output, one row of
- * [numLayers * 2 * hiddenSize] per virtual token, becomes every layer's past
- * keys and values (peft's `get_prompt`: view [n, 2L, heads, headDim], then
- * layer i takes slices 2i (key) and 2i + 1 (value)). The input keeps its
+ * [numLayers * 2 * heads * headDim] per virtual token, becomes every layer's
+ * past keys and values (peft's `get_prompt`: view [n, 2L, heads, headDim],
+ * then layer i takes slices 2i (key) and 2i + 1 (value)). `heads` are the
+ * key/value heads: fewer than the query heads under grouped-query attention. The input keeps its
  * length; the mask gains the n prefix positions, and positions start after
  * them, as the model's default positions do after a past of length n.
  */
@@ -10,17 +11,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardTransform } from '@peftjs/core';
 import type { PromptLearningEncoder } from './encoder';
 import { checkContext, maskWithVirtualTokens, positionsWithVirtualTokens, readInput, tidyOutput, type KeyValue } from './inputs';
-import type { TransformerDims } from './model';
+import { keyValueLayout, type TransformerDims } from './model';
 
-/** Keys and values per layer, each [batch, numHeads, n, headDim], from the flat prefix [n, numLayers * 2 * hiddenSize]. */
+/** Keys and values per layer, each [batch, heads, n, headDim], from the flat prefix [n, numLayers * 2 * heads * headDim]. */
 export function prefixKeyValues(flat: tf.Tensor, dims: TransformerDims, batch: number): KeyValue[] {
-  const { numLayers, numHeads, hiddenSize } = dims;
+  const { numLayers, heads, headDim } = keyValueLayout(dims);
   const count = flat.shape[0];
-  const headDim = hiddenSize / numHeads;
   // [n, 2L, heads, headDim] -> [2L, heads, n, headDim]: one slab per key or value of each layer.
-  const slabs = tf.transpose(tf.reshape(flat, [count, 2 * numLayers, numHeads, headDim]), [1, 2, 0, 3]);
+  const slabs = tf.transpose(tf.reshape(flat, [count, 2 * numLayers, heads, headDim]), [1, 2, 0, 3]);
   const slab = (index: number) =>
-    tf.tile(tf.slice(slabs, [index, 0, 0, 0], [1, numHeads, count, headDim]), [batch, 1, 1, 1]);
+    tf.tile(tf.slice(slabs, [index, 0, 0, 0], [1, heads, count, headDim]), [batch, 1, 1, 1]);
   return Array.from({ length: numLayers }, (_, layer) => ({ key: slab(2 * layer), value: slab(2 * layer + 1) }));
 }
 

@@ -14,6 +14,31 @@ export interface TransformerDims {
   readonly hiddenSize: number;
   readonly vocabSize: number;
   readonly maxPositions: number;
+  /** Grouped-query attention (Llama family): heads of the keys and values; default numHeads. */
+  readonly numKeyValueHeads?: number;
+  /** Width of one head when a config gives it explicitly (Gemma, Qwen3); default hiddenSize / numHeads. */
+  readonly headDim?: number;
+}
+
+/** How a layer's past keys and values are laid out: [batch, heads, length, headDim]. */
+export interface KeyValueLayout {
+  readonly numLayers: number;
+  readonly heads: number;
+  readonly headDim: number;
+}
+
+/**
+ * The layout of the keys and values a model attends to. With grouped-query
+ * attention these have numKeyValueHeads heads, which is what peft's prefix
+ * tuning builds (its `_prepare_prompt_learning_config`: token_dim becomes
+ * hidden / heads * kv_heads, num_attention_heads becomes kv_heads).
+ */
+export function keyValueLayout(dims: TransformerDims): KeyValueLayout {
+  return {
+    numLayers: dims.numLayers,
+    heads: dims.numKeyValueHeads ?? dims.numHeads,
+    headDim: dims.headDim ?? dims.hiddenSize / dims.numHeads,
+  };
 }
 
 /** A model prompts can be prepended to: its dims and its token embedding. */
@@ -24,6 +49,7 @@ export interface PromptableModel {
 }
 
 const DIM_NAMES = ['numLayers', 'numHeads', 'hiddenSize', 'vocabSize', 'maxPositions'] as const;
+const OPTIONAL_DIM_NAMES = ['numKeyValueHeads', 'headDim'] as const;
 
 function describeModel(model: AnyModule): string {
   return model?.constructor?.name ?? typeof model;
@@ -41,9 +67,20 @@ export function transformerDims(model: AnyModule, method: string): TransformerDi
       );
     }
   }
+  for (const name of OPTIONAL_DIM_NAMES) {
+    const value = config?.[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)) {
+      throw new UnsupportedModelError(`${method}: expected config.${name} to be absent or a positive integer, found ${JSON.stringify(value)}`);
+    }
+  }
   const dims = config as unknown as TransformerDims;
-  if (dims.hiddenSize % dims.numHeads !== 0) {
+  if (dims.headDim === undefined && dims.hiddenSize % dims.numHeads !== 0) {
     throw new UnsupportedModelError(`${method}: expected hiddenSize divisible by numHeads, found ${dims.hiddenSize} and ${dims.numHeads}`);
+  }
+  if (dims.numKeyValueHeads !== undefined && dims.numHeads % dims.numKeyValueHeads !== 0) {
+    throw new UnsupportedModelError(
+      `${method}: expected numHeads divisible by numKeyValueHeads (grouped-query attention), found ${dims.numHeads} and ${dims.numKeyValueHeads}`,
+    );
   }
   return dims;
 }
