@@ -3,15 +3,17 @@
  * (peft's TRANSFORMERS_MODELS_TO_<METHOD>_TARGET_MODULES_MAPPING and, for IA3,
  * ..._FEEDFORWARD_MODULES_MAPPING), for the architectures peftjs knows.
  *
- * An architecture is known by its class name (`GPT2...`, `Bert...`,
- * `Roberta...`) or, where a minifier renamed the class, by its block's module
- * names (a GPT-2 block has ln_1, attn, ln_2, mlp; a BERT layer attention,
- * intermediate, output). peft has no entry for DistilBERT, so neither do we.
+ * peft keys these tables by the Hugging Face `model_type`, and so do we. A
+ * model says its type through `config.modelType` (or `config.model_type`);
+ * without one it is known by its class name (`GPT2...`, `Bert...`,
+ * `Llama...`) or, where a minifier renamed the class, by its block's module
+ * names. peft has no entry for DistilBERT or Phi-3, so neither do we.
  */
 import type { AnyModule } from '../nn/module';
 import { adaptableModules } from './targets';
 
-export type KnownArchitecture = 'gpt2' | 'bert';
+/** The Hugging Face model types with peft defaults that peftjs knows. */
+export type KnownArchitecture = 'gpt2' | 'bert' | 'roberta' | 'llama' | 'mistral' | 'gemma' | 'gemma2' | 'gemma3_text' | 'qwen2' | 'qwen3';
 
 export interface DefaultTargets {
   readonly target_modules: readonly string[];
@@ -19,31 +21,76 @@ export interface DefaultTargets {
   readonly feedforward_modules?: readonly string[];
 }
 
+const Q_V = { target_modules: ['q_proj', 'v_proj'] };
+// peft scales k and v for Llama and Mistral, but q and v for Gemma and Qwen: its tables differ, so ours do.
+const IA3_K_V_DOWN = { target_modules: ['k_proj', 'v_proj', 'down_proj'], feedforward_modules: ['down_proj'] };
+const IA3_Q_V_DOWN = { target_modules: ['q_proj', 'v_proj', 'down_proj'], feedforward_modules: ['down_proj'] };
+const BERT_IA3 = { target_modules: ['key', 'value', 'output.dense'], feedforward_modules: ['output.dense'] };
+
 const DEFAULTS: Readonly<Record<string, Readonly<Record<KnownArchitecture, DefaultTargets>>>> = {
   LORA: {
     gpt2: { target_modules: ['c_attn'] },
     bert: { target_modules: ['query', 'value'] },
+    roberta: { target_modules: ['query', 'value'] },
+    llama: Q_V,
+    mistral: Q_V,
+    gemma: Q_V,
+    gemma2: Q_V,
+    gemma3_text: Q_V,
+    qwen2: Q_V,
+    qwen3: Q_V,
   },
   IA3: {
     // GPT-2's c_attn projects q, k and v at once: peft scales all three outputs (the paper scales k and v only).
     gpt2: { target_modules: ['c_attn', 'mlp.c_proj'], feedforward_modules: ['mlp.c_proj'] },
-    bert: { target_modules: ['key', 'value', 'output.dense'], feedforward_modules: ['output.dense'] },
+    bert: BERT_IA3,
+    roberta: BERT_IA3,
+    llama: IA3_K_V_DOWN,
+    mistral: IA3_K_V_DOWN,
+    gemma: IA3_Q_V_DOWN,
+    gemma2: IA3_Q_V_DOWN,
+    gemma3_text: IA3_Q_V_DOWN,
+    qwen2: IA3_Q_V_DOWN,
+    qwen3: IA3_Q_V_DOWN,
   },
 };
 
+const KNOWN_TYPES = new Set<string>(Object.keys(DEFAULTS.LORA));
+
+// Class names are checked only when the config names no type; the Llama-family classes of one
+// implementation may serve several types, so their config is what tells them apart.
 const BY_CLASS_NAME: Array<[RegExp, KnownArchitecture]> = [
   [/^GPT2/, 'gpt2'],
   [/^Bert/, 'bert'],
-  [/^Roberta/, 'bert'],
+  [/^Roberta/, 'roberta'],
+  [/^Llama/, 'llama'],
+  [/^Mistral/, 'mistral'],
+  [/^Gemma/, 'gemma'],
+  [/^Qwen2/, 'qwen2'],
+  [/^Qwen3/, 'qwen3'],
 ];
 
 const BLOCK_CHILDREN: Array<[KnownArchitecture, readonly string[]]> = [
   ['gpt2', ['ln_1', 'attn', 'ln_2', 'mlp']],
   ['bert', ['attention', 'intermediate', 'output']],
+  ['llama', ['self_attn', 'mlp', 'input_layernorm', 'post_attention_layernorm']],
 ];
 
-/** Which architecture with peft defaults `model` is, if any. */
+/** The Hugging Face model type a model's config declares, if it is a string. */
+function declaredModelType(model: AnyModule): string | undefined {
+  const config = (model as { config?: { modelType?: unknown; model_type?: unknown } }).config;
+  const type = config?.modelType ?? config?.model_type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/**
+ * Which architecture with peft defaults `model` is, if any. A declared model
+ * type decides alone: a model that says `phi3` gets no defaults even though
+ * its layers look like Llama's, as in peft.
+ */
 export function knownArchitecture(model: AnyModule): KnownArchitecture | undefined {
+  const declared = declaredModelType(model);
+  if (declared !== undefined) return KNOWN_TYPES.has(declared) ? (declared as KnownArchitecture) : undefined;
   const byName = BY_CLASS_NAME.find(([pattern]) => pattern.test(model.constructor.name));
   if (byName !== undefined) return byName[1];
   const modules = adaptableModules(model).map(([, module]) => new Set(module.namedChildren().map(([name]) => name)));
