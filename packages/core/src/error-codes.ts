@@ -42,6 +42,8 @@ export interface PeftErrorCodes {
   ADAPTER_FOLDER_BUSY: 'AdapterFolderBusyError';
   UNSAFE_PATH: 'UnsafePathError';
   ADAPTER_FETCH: 'AdapterFetchError';
+  /** IndexedDB adapter store (browser persistence). */
+  ADAPTER_STORE: 'AdapterStoreError';
   /** A file function called in the browser build of @peftjs/core. */
   FILE_SYSTEM_UNAVAILABLE: 'FileSystemUnavailableError';
   /** An adapter file's tensor names do not fit the model's adapter. */
