@@ -56,7 +56,7 @@ function describeRun(run: DemoResult): string {
     `median step:       ${run.medianStepMs.toFixed(2)} ms (first step, with warm-up: ${run.steps[0].ms.toFixed(1)} ms)`,
     `page ticks:        ${run.pageTicks} while training (the page stayed responsive)`,
     `trained outputs:   ${numbers(run.outputs)}`,
-    `reloaded outputs:  ${numbers(run.reloadedOutputs)}`,
+    `reloaded outputs:  ${numbers(run.reloadedOutputs)} (from IndexedDB)`,
     `reload equal:      ${run.reloadEqual}`,
   ].join('\n');
 }

@@ -2,7 +2,7 @@
  * Trains in a Web Worker so the page stays responsive: tfjs on wasm or cpu
  * computes on the thread that calls it, and a training step blocks that thread.
  */
-import { PeftModel, registerGradients, useBackend, type ResolvedBackendName } from '@peftjs/core';
+import { openAdapterStore, PeftModel, useBackend } from '@peftjs/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBase, outputsOf, trainAdapter } from './experiment';
 import type { DemoBackend, FromWorker, ToWorker } from './protocol';
@@ -10,15 +10,11 @@ import type { DemoBackend, FromWorker, ToWorker } from './protocol';
 const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 
 async function startBackend(backend: DemoBackend, wasmPaths: string): Promise<string> {
-  if (backend !== 'webgl') {
-    const info = await useBackend(backend satisfies ResolvedBackendName, { wasmPaths });
-    return `${info.name} (simd ${String(info.simd)}, threads ${info.threads})`;
-  }
-  // useBackend knows the Node and CPU engines only; webgl is started through tfjs
-  // (on an OffscreenCanvas in a worker) and given core's gradients by hand.
-  await import('@tensorflow/tfjs-backend-webgl');
-  if (!(await tf.setBackend('webgl'))) throw new Error("tf.setBackend('webgl') returned false: no WebGL in this worker");
-  registerGradients();
+  // A bundler cannot follow useBackend's import of an optional package by name: the app imports
+  // the GPU backend it ships, which registers it with tfjs, and useBackend then starts it (gradients included).
+  if (backend === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+  const info = await useBackend(backend, { wasmPaths });
+  if (info.name !== 'webgl') return `${info.name} (simd ${String(info.simd)}, threads ${info.threads})`;
   const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
   // The plain RENDERER is masked ("WebKit WebGL"); the debug extension names the real one (SwiftShader, a GPU).
   const debugInfo = gl?.getExtension('WEBGL_debug_renderer_info');
@@ -32,8 +28,14 @@ async function run({ backend, steps, wasmPaths }: ToWorker): Promise<void> {
   const outputs = outputsOf(model);
   const { config, weights } = await model.toAdapterBytes('default');
   model.dispose();
-  // The reload the page offers to check: the same base, the adapter from its bytes alone.
-  const reloaded = await PeftModel.fromAdapterBytes(makeBase(), { config, weights });
+  // Kept in IndexedDB, as a page keeps what it trained across reloads; the check below reads it back from there.
+  const store = await openAdapterStore();
+  await store.put(`demo-${backend}`, { config, weights });
+  const stored = await store.get(`demo-${backend}`);
+  store.close();
+  if (stored === undefined) throw new Error('the adapter saved in IndexedDB was not found again');
+  // The reload the page offers to check: the same base, the adapter from the stored bytes alone.
+  const reloaded = await PeftModel.fromAdapterBytes(makeBase(), stored);
   const reloadedOutputs = outputsOf(reloaded);
   reloaded.dispose();
   const configBuffer = config.slice().buffer;
