@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { makeBase, outputsOf, trainAdapter } from '../../examples/browser/src/experiment';
 import type { DemoBackend, DemoResult } from '../../examples/browser/src/protocol';
-import { CPU_ONLY_FLAGS, findChromium, launchChromium, SWIFTSHADER_FLAGS, type LaunchedChromium } from './chromium';
+import { CPU_ONLY_FLAGS, findChromium, launchChromium, SWIFTSHADER_FLAGS, WEBGPU_SWIFTSHADER_FLAGS, type LaunchedChromium } from './chromium';
 import { serveDirectory, type StaticServer } from './static-server';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -84,7 +84,7 @@ async function nodeOutputs(run: PageRun): Promise<number[]> {
   expect(config).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8 });
   const loaded = await PeftModel.fromAdapterBytes(makeBase(), { config: new Uint8Array(run.config), weights: new Uint8Array(run.weights) });
   try {
-    return outputsOf(loaded);
+    return await outputsOf(loaded);
   } finally {
     loaded.dispose();
   }
@@ -120,7 +120,7 @@ if (chromiumPath == null) {
       const node = stepMs['node-wasm'];
       if (node != null) {
         const line = (name: DemoBackend) => (stepMs[name] == null ? '' : `, page ${name} ${stepMs[name]?.toFixed(2)} ms (${((stepMs[name] as number) / node).toFixed(2)}x)`);
-        process.stdout.write(`browser-check: median step, node wasm ${node.toFixed(2)} ms${line('wasm')}${line('webgl')}; engines: ${engines.join('; ')}\n`);
+        process.stdout.write(`browser-check: median step, node wasm ${node.toFixed(2)} ms${line('wasm')}${line('webgl')}${line('webgpu')}; engines: ${engines.join('; ')}\n`);
       }
     });
 
@@ -158,6 +158,18 @@ if (chromiumPath == null) {
       expect(node).toHaveLength(run.result.outputs.length);
       node.forEach((value, i) => expect(Math.abs(value - run.result.outputs[i])).toBeLessThan(1e-4 + 1e-4 * Math.abs(value)));
       stepMs.webgl = run.result.medianStepMs;
+      engines.push(`page ${run.result.engine}`);
+    });
+
+    test('webgpu on SwiftShader: trains, the loss falls, and Node computes the page outputs to float32 GPU precision', async () => {
+      const run = await trainInChromium(WEBGPU_SWIFTSHADER_FLAGS, 'webgpu');
+      expect(run.result.engine).toMatch(/^webgpu /);
+      expectLossFalls(run);
+      expect(run.result.reloadEqual).toBe(true);
+      const node = await nodeOutputs(run);
+      expect(node).toHaveLength(run.result.outputs.length);
+      node.forEach((value, i) => expect(Math.abs(value - run.result.outputs[i])).toBeLessThan(1e-4 + 1e-4 * Math.abs(value)));
+      stepMs.webgpu = run.result.medianStepMs;
       engines.push(`page ${run.result.engine}`);
     });
 

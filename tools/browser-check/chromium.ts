@@ -22,6 +22,12 @@ export const CPU_ONLY_FLAGS = ['--disable-gpu'];
  */
 export const SWIFTSHADER_FLAGS = ['--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 
+/**
+ * WebGPU with no GPU: Dawn over SwiftShader's Vulkan, behind the same opt-ins
+ * (WebGPU on Linux is not enabled by default, and SwiftShader only on request).
+ */
+export const WEBGPU_SWIFTSHADER_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'];
+
 export interface LaunchedChromium {
   readonly context: BrowserContext;
   close(): Promise<void>;

@@ -54,8 +54,14 @@ export function probeInput(): tf.Tensor2D {
   return tf.tensor2d(Array.from({ length: 4 }, (_, i) => inputRow(10_000 + i)));
 }
 
-export function outputsOf(model: PeftModel): number[] {
-  return tf.tidy(() => Array.from((model.call(probeInput()) as tf.Tensor).dataSync()));
+/** The model's outputs on the probe rows, read asynchronously: WebGPU cannot read a buffer synchronously from a worker. */
+export async function outputsOf(model: PeftModel): Promise<number[]> {
+  const outputs = tf.tidy(() => model.call(probeInput()) as tf.Tensor);
+  try {
+    return Array.from(await outputs.data());
+  } finally {
+    outputs.dispose();
+  }
 }
 
 export function disposeBatches(batches: readonly Batch[]): void {

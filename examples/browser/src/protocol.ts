@@ -1,7 +1,7 @@
 /** Messages between the page and its training worker. */
 import type { StepRecord } from './experiment';
 
-export const DEMO_BACKENDS = ['wasm', 'webgl', 'cpu'] as const;
+export const DEMO_BACKENDS = ['wasm', 'webgl', 'webgpu', 'cpu'] as const;
 export type DemoBackend = (typeof DEMO_BACKENDS)[number];
 
 export interface ToWorker {

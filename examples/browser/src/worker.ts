@@ -9,11 +9,20 @@ import type { DemoBackend, FromWorker, ToWorker } from './protocol';
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 
+/** The adapter WebGPU runs on (SwiftShader here, a GPU on a user's machine), as the browser describes it. */
+async function webgpuAdapterName(): Promise<string> {
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string } } | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter();
+  return adapter?.info ? `${adapter.info.vendor ?? '?'} ${adapter.info.architecture ?? ''}`.trim() : 'unknown adapter';
+}
+
 async function startBackend(backend: DemoBackend, wasmPaths: string): Promise<string> {
   // A bundler cannot follow useBackend's import of an optional package by name: the app imports
   // the GPU backend it ships, which registers it with tfjs, and useBackend then starts it (gradients included).
   if (backend === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+  if (backend === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   const info = await useBackend(backend, { wasmPaths });
+  if (info.name === 'webgpu') return `webgpu (${await webgpuAdapterName()})`;
   if (info.name !== 'webgl') return `${info.name} (simd ${String(info.simd)}, threads ${info.threads})`;
   const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
   // The plain RENDERER is masked ("WebKit WebGL"); the debug extension names the real one (SwiftShader, a GPU).
@@ -25,7 +34,7 @@ async function startBackend(backend: DemoBackend, wasmPaths: string): Promise<st
 async function run({ backend, steps, wasmPaths }: ToWorker): Promise<void> {
   post({ type: 'backend', description: await startBackend(backend, wasmPaths) });
   const model = await trainAdapter(steps, (record) => post({ type: 'step', record }));
-  const outputs = outputsOf(model);
+  const outputs = await outputsOf(model);
   const { config, weights } = await model.toAdapterBytes('default');
   model.dispose();
   // Kept in IndexedDB, as a page keeps what it trained across reloads; the check below reads it back from there.
@@ -36,7 +45,7 @@ async function run({ backend, steps, wasmPaths }: ToWorker): Promise<void> {
   if (stored === undefined) throw new Error('the adapter saved in IndexedDB was not found again');
   // The reload the page offers to check: the same base, the adapter from the stored bytes alone.
   const reloaded = await PeftModel.fromAdapterBytes(makeBase(), stored);
-  const reloadedOutputs = outputsOf(reloaded);
+  const reloadedOutputs = await outputsOf(reloaded);
   reloaded.dispose();
   const configBuffer = config.slice().buffer;
   const weightsBuffer = weights.slice().buffer;
