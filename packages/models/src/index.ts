@@ -40,6 +40,19 @@ export { GPT2LMHeadModel } from './gpt2/lm-head';
 export { GPT2ForSequenceClassification, lastTokenIndices } from './gpt2/sequence-classification';
 export { generate, positionsFromMask, type CausalLanguageModel, type GenerateOptions, type TokenRows } from './gpt2/generate';
 
+// Llama family (Llama 2/3, Mistral, Qwen2/2.5, Qwen3, SmolLM, Gemma): one decoder, Hugging Face names.
+export { llamaConfig, llamaConfigFromHF, llamaConfigToHF, LLAMA_MODEL_TYPES, type LlamaConfig, type LlamaModelType, type LlamaVariant } from './llama/config';
+export { readRopeScaling, ropeScalingToHF, type RopeScaling } from './llama/rope-config';
+export { ropeFrequencies, rotaryTables, applyRotary, type RopeFrequencies, type RotaryTables } from './llama/rope';
+export { RMSNorm } from './llama/rms-norm';
+export { LlamaAttention, repeatKeyValueHeads, type LlamaAttentionInput } from './llama/attention';
+export { LlamaMLP } from './llama/mlp';
+export { LlamaDecoderLayer } from './llama/layer';
+export { LlamaModel } from './llama/model';
+export { LlamaForCausalLM } from './llama/causal-lm';
+export { LlamaForSequenceClassification } from './llama/sequence-classification';
+export { LLAMA_CHECKPOINT_NAMING, loadLlamaForCausalLM, loadLlamaForSequenceClassification, loadLlamaModel } from './hf/llama';
+
 // BERT, and RoBERTa and DistilBERT as layouts of the same encoder.
 export { bertConfig, bertConfigFromHF, bertConfigToHF, robertaConfig, robertaConfigFromHF, robertaConfigToHF, type BertConfig } from './bert/config';
 export { distilBertConfig, distilBertConfigFromHF, distilBertConfigToHF } from './bert/distilbert-config';

@@ -49,7 +49,7 @@ export interface GenerateOptions {
 
 /** What generation needs of a model: a vocabulary and logits [batch, seq, vocab] for a forward call. */
 export interface CausalLanguageModel {
-  readonly config: { readonly vocabSize: number; readonly maxPositions?: number; readonly eosTokenId?: number };
+  readonly config: { readonly vocabSize: number; readonly maxPositions?: number; readonly eosTokenId?: number | readonly number[] };
   call(input: TransformerInput): LogitsOutput;
 }
 
@@ -133,7 +133,8 @@ function checkOptions(options: GenerateOptions, config: CausalLanguageModel['con
     throw new InvalidArgumentError(`generate attentionMask: expected the shape of inputIds [${rows.length}, ${rows[0].length}]`);
   }
   const isTokenId = (id: unknown): id is number => typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < config.vocabSize;
-  const modelEos = config.eosTokenId !== undefined && config.eosTokenId < config.vocabSize ? [config.eosTokenId] : [];
+  // A config may list several (Llama 3); those inside the vocabulary count.
+  const modelEos = (config.eosTokenId === undefined ? [] : typeof config.eosTokenId === 'number' ? [config.eosTokenId] : [...config.eosTokenId]).filter((id) => id < config.vocabSize);
   const given = options.eosTokenId;
   const eosTokenIds = given === null ? [] : given === undefined ? modelEos : Array.isArray(given) ? [...given] : [given as number];
   const padTokenId = options.padTokenId ?? eosTokenIds[0] ?? 0;

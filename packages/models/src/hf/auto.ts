@@ -15,6 +15,7 @@ import {
   loadRobertaModel,
 } from './bert';
 import { loadGPT2ForSequenceClassification, loadGPT2LMHeadModel, loadGPT2Model } from './gpt2';
+import { loadLlamaForCausalLM, loadLlamaForSequenceClassification, loadLlamaModel } from './llama';
 import type { Pretrained, PretrainedFiles } from './pretrained';
 
 type Loader = (files: PretrainedFiles) => Pretrained<Module<never, unknown>>;
@@ -34,9 +35,27 @@ const BY_ARCHITECTURE: Readonly<Record<string, Loader>> = {
   DistilBertModel: loadDistilBertModel,
   DistilBertForMaskedLM: loadDistilBertModel,
   DistilBertForSequenceClassification: loadDistilBertForSequenceClassification,
+  // One decoder for the Llama family; the config's model_type picks the variant.
+  ...Object.fromEntries(
+    ['Llama', 'Mistral', 'Qwen2', 'Qwen3', 'Gemma'].flatMap((family) => [
+      [`${family}Model`, loadLlamaModel],
+      [`${family}ForCausalLM`, loadLlamaForCausalLM],
+      [`${family}ForSequenceClassification`, loadLlamaForSequenceClassification],
+    ]),
+  ),
 };
 
-const BY_MODEL_TYPE: Readonly<Record<string, Loader>> = { gpt2: loadGPT2Model, bert: loadBertModel, roberta: loadRobertaModel, distilbert: loadDistilBertModel };
+const BY_MODEL_TYPE: Readonly<Record<string, Loader>> = {
+  gpt2: loadGPT2Model,
+  bert: loadBertModel,
+  roberta: loadRobertaModel,
+  distilbert: loadDistilBertModel,
+  llama: loadLlamaModel,
+  mistral: loadLlamaModel,
+  qwen2: loadLlamaModel,
+  qwen3: loadLlamaModel,
+  gemma: loadLlamaModel,
+};
 
 /** Builds the architecture the config names and loads the weights into it. */
 export function loadPretrained(files: PretrainedFiles): Pretrained<Module<never, unknown>> {
