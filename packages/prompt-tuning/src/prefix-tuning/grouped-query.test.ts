@@ -4,7 +4,8 @@
  * (token_dim = hidden / heads * kv_heads, num_attention_heads = kv_heads).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Embedding, InvalidArgumentError, Module, getPeftModel } from '@peftjs/core';
+import { Embedding, InvalidArgumentError, Module, getPeftModel, manualSeed } from '@peftjs/core';
+import { LlamaForCausalLM, llamaConfig } from '@peftjs/models';
 import { onBackend } from '../../test/helpers';
 import { UnsupportedModelError } from '../errors';
 import { prefixKeyValues } from '../shared/key-value-prefix';
@@ -113,5 +114,24 @@ describe('PREFIX_TUNING with grouped-query attention', () => {
       expect(() => getPeftModel(base, { peft_type: 'PREFIX_TUNING', num_virtual_tokens: 2 })).toThrow(message);
       base.dispose();
     }
+  });
+
+  test("on a real Llama decoder (GQA, explicit head_dim) the prefix is what attention reads: equal to the base given it as past keys and values", () => {
+    manualSeed(4);
+    const base = new LlamaForCausalLM(
+      llamaConfig({ vocabSize: 13, maxPositions: 16, hiddenSize: 8, intermediateSize: 8, numLayers: 2, numHeads: 4, numKeyValueHeads: 2, headDim: 6, bosTokenId: undefined, eosTokenId: undefined }),
+    ).eval();
+    const model = getPeftModel(base, { peft_type: 'PREFIX_TUNING', task_type: 'CAUSAL_LM', num_virtual_tokens: 3 });
+    expect(model.peftConfig.default).toMatchObject({ token_dim: 12, num_attention_heads: 2 });
+    const table = model.getParameter('prompt_encoder.default.embedding.weight');
+    table.assign(tf.tidy(() => tf.randomUniform(table.shape, -1, 1, 'float32', 8)));
+    const ids = tf.tensor2d([[1, 4, 9], [3, 3, 12]], [2, 3], 'int32');
+    const output = model.call({ inputIds: ids });
+    const byHand = tf.tidy(() =>
+      base.call({ inputIds: ids, pastKeyValues: prefixKeyValues(table.variable, base.config, 2), attentionMask: tf.ones([2, 6], 'int32'), positionIds: tf.tensor2d([[3, 4, 5]], [1, 3], 'int32') }).logits,
+    );
+    expect(Array.from(output.logits.dataSync())).toEqual(Array.from(byHand.dataSync()));
+    tf.dispose([output as never, byHand, ids]);
+    model.dispose();
   });
 });
