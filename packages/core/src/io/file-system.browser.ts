@@ -11,6 +11,7 @@ const FETCH_BYTES = 'new Uint8Array(await (await fetch(url)).arrayBuffer())';
 const CHECKPOINTS = 'checkpoints are folders: train without the `checkpoint` option, and keep parameters as bytes with encodeSafetensors';
 
 export const IN_MEMORY_ALTERNATIVES: Readonly<Record<FileApi, string>> = {
+  readFileIfPresent: `fetch the file instead: ${FETCH_BYTES} (a checkpoint folder loads from its URL)`,
   loadSafetensorsFile: `decode the bytes instead: decodeSafetensors(${FETCH_BYTES})`,
   loadSafetensorsFileRaw: `decode the bytes instead: decodeSafetensorsRaw(${FETCH_BYTES})`,
   readSafetensorsFileHeader: `read the header from bytes instead: readSafetensorsHeader(${FETCH_BYTES})`,

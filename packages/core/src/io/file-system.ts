@@ -19,6 +19,7 @@ export interface FileSystem {
 
 /** The public functions that need a file system; the browser build names each one's in-memory alternative. */
 export type FileApi =
+  | 'readFileIfPresent'
   | 'loadSafetensorsFile'
   | 'loadSafetensorsFileRaw'
   | 'readSafetensorsFileHeader'

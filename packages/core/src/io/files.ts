@@ -10,6 +10,11 @@ const load = async (api: FileApi) => (await fileSystem(api)).io;
 
 type Params<K extends keyof typeof nodeIo> = (typeof nodeIo)[K] extends (...args: infer A) => unknown ? A : never;
 
+/** A whole file's bytes, or undefined when it does not exist; refused unread when over `maxBytes`. */
+export async function readFileIfPresent(...args: Params<'readFileIfPresent'>) {
+  return (await load('readFileIfPresent')).readFileIfPresent(...args);
+}
+
 /** Reads a .safetensors file into tfjs tensors (the caller disposes them). */
 export async function loadSafetensorsFile(...args: Params<'loadSafetensorsFile'>) {
   return (await load('loadSafetensorsFile')).loadSafetensorsFile(...args);

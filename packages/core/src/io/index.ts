@@ -51,6 +51,7 @@ export { DEFAULT_ADAPTER_DATABASE, MAX_ADAPTER_KEY_LENGTH, openAdapterStore } fr
 export type { AdapterStore, AdapterStoreOptions, StoredAdapterInfo } from './browser-store/adapter-store';
 export { AdapterStoreError } from './browser-store/errors';
 export type { AdapterStoreReason } from './browser-store/errors';
+export { readBoundedBody } from './http/bounded-body';
 export { COMMIT_RECORD_FILE, checkPair, formatCommitRecord, makeCommitRecord, parseCommitRecord } from './peft/commit-record';
 export type { CommitRecord, PairCheck, PairState } from './peft/commit-record';
 export type { AdapterConfig, AdapterConfigDocument, FormatAdapterConfigOptions } from './peft/adapter-config';

@@ -8,6 +8,7 @@ export {
   readSafetensorsFileHeader,
   saveSafetensorsFile,
 } from './node/safetensors-file';
+export { readFileIfPresent } from './node/bounded-file';
 export { adapterPaths, adapterPathsToRead, listAdapters, loadAdapter, saveAdapter } from './node/adapter-directory';
 export type { AdapterPaths, AdapterToSave, LoadAdapterFilesOptions, LoadedAdapter, SaveAdapterFilesOptions } from './node/adapter-directory';
 export type { FolderLockOptions } from './node/folder-lock';

@@ -61,13 +61,25 @@ function isBinary(weights: CheckpointWeights): weights is BinaryInput {
   return weights instanceof ArrayBuffer || ArrayBuffer.isView(weights);
 }
 
-function loadTensors(model: Module<never, unknown>, tensors: Readonly<Record<string, tf.Tensor>>, naming: CheckpointNaming, strict: boolean): CheckpointReport {
+/** Which parameter each checkpoint name goes to, after every key and shape check; writes nothing. */
+export interface CheckpointPlan {
+  /** parameter path -> checkpoint name. */
+  readonly assignments: ReadonlyMap<string, string>;
+  readonly report: CheckpointReport;
+}
+
+/**
+ * Resolves checkpoint names (with their shapes, from tensors or from file
+ * headers) to `model`'s parameters and checks keys and shapes, so that a
+ * streamed load can refuse a bad checkpoint before reading any weight.
+ */
+export function planCheckpoint(model: Module<never, unknown>, shapes: ReadonlyMap<string, readonly number[]>, naming: CheckpointNaming, strict: boolean): CheckpointPlan {
   const parameters = new Map(model.namedParameters());
   const modelPrefix = [...parameters.keys()].some((path) => path.startsWith(naming.backbonePrefix)) ? naming.backbonePrefix : '';
   const assignments = new Map<string, string>(); // parameter path -> checkpoint name
   const ignored: string[] = [];
   const unexpected: string[] = [];
-  for (const name of Object.keys(tensors)) {
+  for (const name of shapes.keys()) {
     const renamed = naming.rename ? naming.rename(name) : name;
     const bare = renamed.startsWith(naming.backbonePrefix) ? renamed.slice(naming.backbonePrefix.length) : renamed;
     const path = [modelPrefix + bare, bare].find((candidate) => parameters.has(candidate) && !assignments.has(candidate));
@@ -78,11 +90,18 @@ function loadTensors(model: Module<never, unknown>, tensors: Readonly<Record<str
   const absent = [...parameters.keys()].filter((path) => !assignments.has(path));
   const required = absent.filter((path) => !naming.optional.some((pattern) => pattern.test(path)));
   if (strict && (required.length > 0 || unexpected.length > 0)) throw new CheckpointKeysError(required, unexpected);
-  for (const [path, name] of assignments) {
-    const expected = parameters.get(path)!.shape;
-    const found = tensors[name].shape;
-    if (expected.length !== found.length || expected.some((d, i) => d !== found[i])) throw new CheckpointShapeError(name, path, expected, found);
-  }
+  for (const [path, name] of assignments) checkShape(name, path, parameters.get(path)!.shape, shapes.get(name)!);
+  return { assignments, report: { loaded: [...assignments.keys()], newlyInitialized: absent, ignored, unexpected } };
+}
+
+export function checkShape(name: string, path: string, expected: readonly number[], found: readonly number[]): void {
+  if (expected.length !== found.length || expected.some((d, i) => d !== found[i])) throw new CheckpointShapeError(name, path, [...expected], [...found]);
+}
+
+function loadTensors(model: Module<never, unknown>, tensors: Readonly<Record<string, tf.Tensor>>, naming: CheckpointNaming, strict: boolean): CheckpointReport {
+  const shapes = new Map(Object.entries(tensors).map(([name, tensor]) => [name, tensor.shape]));
+  const { assignments, report } = planCheckpoint(model, shapes, naming, strict);
+  const parameters = new Map(model.namedParameters());
   for (const [path, name] of assignments) parameters.get(path)!.assign(tensors[name]);
-  return { loaded: [...assignments.keys()], newlyInitialized: absent, ignored, unexpected };
+  return report;
 }
