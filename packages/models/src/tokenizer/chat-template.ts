@@ -112,17 +112,16 @@ function checkList(name: string, value: unknown): void {
   if (value !== undefined && !Array.isArray(value)) throw new InvalidArgumentError(`applyChatTemplate ${name}: expected an array, found ${kindOf(value)}`);
 }
 
-/** Jinja's range, refusing to build a list longer than the limit (the library would build any). */
-function boundedRange(start: number, stop?: number, step = 1): number[] {
-  const [from, to] = stop === undefined ? [0, start] : [start, stop];
-  if (![from, to, step].every(Number.isInteger) || step === 0) {
-    throw new ChatTemplateError(`chat template range(): expected integers and a step other than 0, found range(${from}, ${to}, ${step})`);
+// Names the template's own variables and @huggingface/jinja's globals take: a variable of the same name would not reach the template.
+const RESERVED = ['messages', 'tools', 'documents', 'add_generation_prompt', 'true', 'false', 'none', 'True', 'False', 'None', 'raise_exception', 'range', 'strftime_now', 'namespace'];
+
+function checkVariables(variables: unknown): void {
+  if (variables === undefined) return;
+  if (!isJsonObject(variables)) throw new InvalidArgumentError(`applyChatTemplate variables: expected an object, found ${kindOf(variables)}`);
+  const taken = Object.keys(variables).filter((name) => RESERVED.includes(name));
+  if (taken.length > 0) {
+    throw new InvalidArgumentError(`applyChatTemplate variables: expected names other than ${RESERVED.join(', ')}, found ${taken.map((name) => quoteText(name, 40)).join(', ')}`);
   }
-  const count = Math.max(0, Math.ceil((to - from) / step));
-  if (count > HF_TOKENIZER_LIMITS.templateRangeItems) {
-    throw new ChatTemplateError(`chat template range(): expected at most ${HF_TOKENIZER_LIMITS.templateRangeItems} items, found ${count}`);
-  }
-  return Array.from({ length: count }, (_, i) => from + i * step);
 }
 
 export function renderChatTemplate(
@@ -134,9 +133,7 @@ export function renderChatTemplate(
   checkMessages(messages);
   checkList('tools', options.tools);
   checkList('documents', options.documents);
-  if (options.variables !== undefined && !isJsonObject(options.variables)) {
-    throw new InvalidArgumentError(`applyChatTemplate variables: expected an object, found ${kindOf(options.variables)}`);
-  }
+  checkVariables(options.variables);
   const template = templates.select(options.templateName, options.tools !== undefined);
   const budget = { left: HF_TOKENIZER_LIMITS.chatInputChars };
   const variables = {
@@ -147,13 +144,12 @@ export function renderChatTemplate(
     tools: options.tools === undefined ? null : plainInput('tools', options.tools, budget),
     documents: options.documents === undefined ? null : plainInput('documents', options.documents, budget),
     add_generation_prompt: options.addGenerationPrompt ?? false,
-    range: boundedRange,
   };
   let rendered: string;
   try {
+    // Rendering is synchronous and cannot be interrupted: what is bounded is its input and its output.
     rendered = template.render(variables);
   } catch (error) {
-    if (error instanceof ChatTemplateError) throw error;
     // raise_exception('...') in a template lands here too, with the template's own message.
     throw new ChatTemplateError(`chat template: expected it to render, found it throws ${messageOf(error)}`, { cause: error });
   }
