@@ -54,10 +54,13 @@ test('the named form: tool_use when tools are given, default otherwise, any by n
   expect(() => tokenizer.applyChatTemplate([], { templateName: 'nope' })).toThrow(/expected one named 'nope', found only \['default', 'tool_use', 'rag'\]/);
 });
 
-test('a template that raises, does not parse or renders too much is a ChatTemplateError', () => {
+test('a template that raises, does not parse, asks for a huge range or renders too much is a ChatTemplateError', () => {
   const raising = withTemplate("{% if messages[0]['role'] != 'user' %}{{ raise_exception('Conversation roles must alternate user/assistant') }}{% endif %}");
   expect(() => raising.applyChatTemplate([{ role: 'assistant', content: 'x' }])).toThrow(ChatTemplateError);
-  expect(() => raising.applyChatTemplate([{ role: 'assistant', content: 'x' }])).toThrow(/throws 'Conversation roles must alternate user\/assistant'/);
+  expect(() => raising.applyChatTemplate([{ role: 'assistant', content: 'x' }])).toThrow(/raises 'Conversation roles must alternate user\/assistant'/);
+  expect(() => withTemplate('{% for i in range(100000000) %}{% endfor %}').applyChatTemplate([])).toThrow(/range\(\): expected at most 1048576 items, found 100000000/);
+  expect(withTemplate("{{ strftime_now('%Y') }}").applyChatTemplate([])).toBe(String(new Date().getFullYear()));
+  expect(withTemplate('{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.n }}').applyChatTemplate(CHAT)).toBe('2');
   expect(() => withTemplate('{% for %}').applyChatTemplate([])).toThrow(/expected a Jinja template, found one that does not parse/);
   const flood = withTemplate(`{% for i in range(200000) %}{{ '${'x'.repeat(100)}' }}{% endfor %}`);
   expect(() => flood.applyChatTemplate([])).toThrow(/expected at most 16777216 rendered characters, found 20000000/);

@@ -8,6 +8,7 @@ import { InvalidArgumentError, quoteText } from '@peftjs/core';
 import { Template } from '@huggingface/jinja';
 import { HF_TOKENIZER_LIMITS } from './hf-limits';
 import { isJsonObject, kindOf } from './hf-json';
+import { JINJA_GLOBAL_NAMES, renderTemplate } from './jinja-render';
 import { ChatTemplateError, TokenizerFormatError } from './tokenizer-errors';
 
 /** One chat turn. `content` is usually a string; multimodal templates take a list of parts. */
@@ -113,7 +114,7 @@ function checkList(name: string, value: unknown): void {
 }
 
 // Names the template's own variables and @huggingface/jinja's globals take: a variable of the same name would not reach the template.
-const RESERVED = ['messages', 'tools', 'documents', 'add_generation_prompt', 'true', 'false', 'none', 'True', 'False', 'None', 'raise_exception', 'range', 'strftime_now', 'namespace'];
+const RESERVED = ['messages', 'tools', 'documents', 'add_generation_prompt', ...JINJA_GLOBAL_NAMES];
 
 function checkVariables(variables: unknown): void {
   if (variables === undefined) return;
@@ -148,9 +149,9 @@ export function renderChatTemplate(
   let rendered: string;
   try {
     // Rendering is synchronous and cannot be interrupted: what is bounded is its input and its output.
-    rendered = template.render(variables);
+    rendered = renderTemplate(template, variables);
   } catch (error) {
-    // raise_exception('...') in a template lands here too, with the template's own message.
+    if (error instanceof ChatTemplateError) throw error; // raise_exception and range
     throw new ChatTemplateError(`chat template: expected it to render, found it throws ${messageOf(error)}`, { cause: error });
   }
   if (rendered.length > HF_TOKENIZER_LIMITS.renderedChars) {

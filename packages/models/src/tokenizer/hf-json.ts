@@ -170,9 +170,13 @@ function checkPreTokenizer(component: JsonObject, field: string): void {
     fail(`${field}.behavior`, `expected 'Contiguous' (the only Punctuation behaviour @huggingface/tokenizers runs), found ${kindOf(component.behavior ?? 'Isolated')}`);
   }
   if (component.type !== 'Split') return;
-  if (component.invert === true) fail(`${field}.invert`, 'expected false (@huggingface/tokenizers drops the unmatched text of an inverted Split), found true');
   const behavior = component.behavior;
   const pattern = component.pattern as JsonObject | undefined;
+  if (component.invert === true) {
+    // The library keeps only the matches of an inverted pattern: right for Removed, wrong for the other behaviours.
+    if (behavior === 'Removed') return;
+    fail(`${field}.invert`, `expected false, or true with behavior 'Removed' (what @huggingface/tokenizers runs as the Rust crate does), found true with behavior ${kindOf(behavior)}`);
+  }
   if (behavior === 'Isolated') return;
   // Removed goes through String.split, which would keep captured groups: only a regex without one is safe.
   const regex = pattern?.Regex;

@@ -24,4 +24,6 @@ export const HF_TOKENIZER_LIMITS = Object.freeze({
   chatInputChars: 16 * 1024 * 1024,
   /** What a template renders (16 Mi). */
   renderedChars: 16 * 1024 * 1024,
+  /** Items of one `range(...)` in a template: the library builds the list eagerly (1 Mi). */
+  templateRangeItems: 1024 * 1024,
 });
