@@ -6,7 +6,7 @@
 import { isJsonObject, kindOf, type JsonObject } from './hf-json';
 import { TokenizerFormatError } from './tokenizer-errors';
 
-export type Side = 'left' | 'right';
+export type TokenizerSide = 'left' | 'right';
 
 /** The roles transformers gives special tokens (SPECIAL_TOKENS_ATTRIBUTES), as tokenizer_config.json names them. */
 export const SPECIAL_TOKEN_ROLES = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'] as const;
@@ -16,8 +16,8 @@ export interface TokenizerSettings {
   /** Text of each special token the config names. */
   readonly specialTokens: Partial<Record<SpecialTokenRole, string>>;
   readonly additionalSpecialTokens: readonly string[];
-  readonly paddingSide: Side;
-  readonly truncationSide: Side;
+  readonly paddingSide: TokenizerSide;
+  readonly truncationSide: TokenizerSide;
   readonly cleanUpTokenizationSpaces: boolean;
   /** What @huggingface/tokenizers is given: the config with token objects turned into their text. */
   readonly libraryConfig: JsonObject;
@@ -35,7 +35,7 @@ function tokenText(value: unknown, field: string): string | undefined {
   fail(field, `expected a string, an AddedToken object { content: string } or null, found ${kindOf(value)}`);
 }
 
-function side(value: unknown, field: string): Side {
+function side(value: unknown, field: string): TokenizerSide {
   if (value === undefined || value === null) return 'right';
   if (value === 'left' || value === 'right') return value;
   fail(field, `expected 'left' or 'right', found ${kindOf(value)}`);

@@ -8,6 +8,7 @@ import { LLAMA_CONFIG, LLAMA_IDS, llamaTokenizerJson } from '../../test/hf-token
 import { corpusTexts } from '../../test/corpus-texts';
 import { TokenIdOutOfRangeError } from '../errors';
 import { HFTokenizer } from './hf-tokenizer';
+import { RemappedTokenizer } from './remapped-tokenizer';
 
 const tokenizer = HFTokenizer.fromFiles({ tokenizer: llamaTokenizerJson(), tokenizerConfig: JSON.stringify(LLAMA_CONFIG) });
 const byte = (value: number) => 3 + value; // <0x00> is id 3
@@ -73,4 +74,12 @@ test('padding without a pad token, and ids out of range, are typed errors', () =
   expect(() => tokenizer.encodeBatch(['hello'])).toThrow(/expected a pad token .* found none/);
   expect(() => tokenizer.decode([280])).toThrow(TokenIdOutOfRangeError);
   expect(() => tokenizer.decode([1.5])).toThrow(/expected ids in \[0, 279\], found 1.5/);
+});
+
+test('fits the Tokenizer interface: a RemappedTokenizer over it keeps eos and the most frequent ids', () => {
+  const remapped = RemappedTokenizer.fromCorpus(tokenizer, ['hello world', 'hello'], 4);
+  // Kept: <unk>, eos (2), then by count <s> (1) and ▁hello; ▁world falls to <unk>.
+  expect(remapped.toJSON().baseIds).toEqual([-1, 2, 1, HELLO]);
+  expect(remapped.encode('hello world')).toEqual([2, 3, 0]);
+  expect(remapped.decode([2, 3, 0])).toBe('<s> hello<unk>');
 });

@@ -11,7 +11,7 @@
 import { InvalidArgumentError, quoteText } from '@peftjs/core';
 import { Tokenizer as CoreTokenizer } from '@huggingface/tokenizers';
 import { ChatTemplates, renderChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat-template';
-import { readTokenizerSettings, SPECIAL_TOKEN_ROLES, type Side, type SpecialTokenRole, type TokenizerSettings } from './hf-config';
+import { readTokenizerSettings, SPECIAL_TOKEN_ROLES, type TokenizerSide, type SpecialTokenRole, type TokenizerSettings } from './hf-config';
 import { checkTokenizerJson, readJsonFile, type JsonFileInput } from './hf-json';
 import { HF_TOKENIZER_LIMITS } from './hf-limits';
 import { padRows, type BatchEncoding } from './pad-rows';
@@ -36,7 +36,7 @@ export interface HFBatchEncodeOptions extends HFEncodeOptions {
   /** 'longest' (default) pads every row to the longest; 'maxLength' pads to maxLength. */
   readonly padding?: 'longest' | 'maxLength';
   /** Default: tokenizer_config.json's padding_side, else 'right'. */
-  readonly paddingSide?: Side;
+  readonly paddingSide?: TokenizerSide;
   /** Default: the pad token's id. Tokenizers without one (GPT-2) need it given, often as the eos id. */
   readonly padTokenId?: number;
 }
@@ -59,8 +59,8 @@ export class HFTokenizer implements Tokenizer {
   readonly unkTokenId: number | undefined;
   /** Text of the special tokens tokenizer_config.json names, by role ('bos_token', 'eos_token', ...). */
   readonly specialTokens: Readonly<Partial<Record<SpecialTokenRole, string>>>;
-  readonly paddingSide: Side;
-  readonly truncationSide: Side;
+  readonly paddingSide: TokenizerSide;
+  readonly truncationSide: TokenizerSide;
   private readonly specialTokenCount: number;
 
   private constructor(
