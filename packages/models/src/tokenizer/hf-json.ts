@@ -107,10 +107,14 @@ function checkVocab(vocab: unknown): void {
 function checkUnigramVocab(vocab: unknown): void {
   if (!Array.isArray(vocab)) fail('model.vocab', `expected an array of [piece, score] pairs, found ${kindOf(vocab)}`);
   if (vocab.length > HF_TOKENIZER_LIMITS.vocabEntries) fail('model.vocab', `expected at most ${HF_TOKENIZER_LIMITS.vocabEntries} entries, found ${vocab.length}`);
+  const pieces = new Set<string>();
   vocab.forEach((entry, i) => {
-    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number') {
-      fail(`model.vocab[${i}]`, `expected a [piece, score] pair, found ${kindOf(entry)}`);
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Number.isFinite(entry[1])) {
+      fail(`model.vocab[${i}]`, `expected a [piece, finite score] pair, found ${kindOf(entry)}`);
     }
+    // A piece listed twice would make token → id depend on the order of the file.
+    if (pieces.has(entry[0])) fail(`model.vocab[${i}]`, `expected unique pieces, found ${quoteText(entry[0], 40)} a second time`);
+    pieces.add(entry[0]);
   });
 }
 
