@@ -50,7 +50,7 @@ export function readTokenizerSettings(config: JsonObject): TokenizerSettings {
   const additional = config.additional_special_tokens ?? [];
   if (!Array.isArray(additional)) fail('additional_special_tokens', `expected an array, found ${kindOf(additional)}`);
   const additionalSpecialTokens = additional.map((token, i) => tokenText(token, `additional_special_tokens[${i}]`) ?? fail(`additional_special_tokens[${i}]`, 'expected a token, found null'));
-  const cleanUp = config.clean_up_tokenization_spaces ?? false; // transformers' default since 4.45; the library's is true
+  const cleanUp = config.clean_up_tokenization_spaces ?? false; // transformers' current default; the library's is true
   if (typeof cleanUp !== 'boolean') fail('clean_up_tokenization_spaces', `expected a boolean, found ${kindOf(cleanUp)}`);
   return {
     specialTokens,
