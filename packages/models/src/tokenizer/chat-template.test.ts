@@ -59,7 +59,9 @@ test('a template that raises, does not parse, asks for a huge range or renders t
   expect(() => raising.applyChatTemplate([{ role: 'assistant', content: 'x' }])).toThrow(ChatTemplateError);
   expect(() => raising.applyChatTemplate([{ role: 'assistant', content: 'x' }])).toThrow(/raises 'Conversation roles must alternate user\/assistant'/);
   expect(() => withTemplate('{% for i in range(100000000) %}{% endfor %}').applyChatTemplate([])).toThrow(/range\(\): expected at most 1048576 items, found 100000000/);
-  expect(withTemplate("{{ strftime_now('%Y') }}").applyChatTemplate([])).toBe(String(new Date().getFullYear()));
+  const before = new Date().getFullYear();
+  const year = withTemplate("{{ strftime_now('%Y') }}").applyChatTemplate([]);
+  expect([String(before), String(new Date().getFullYear())]).toContain(year); // the library's strftime_now, still reachable
   expect(withTemplate('{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.n }}').applyChatTemplate(CHAT)).toBe('2');
   expect(() => withTemplate('{% for %}').applyChatTemplate([])).toThrow(/expected a Jinja template, found one that does not parse/);
   const flood = withTemplate(`{% for i in range(200000) %}{{ '${'x'.repeat(100)}' }}{% endfor %}`);
