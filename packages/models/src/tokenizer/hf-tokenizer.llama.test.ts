@@ -83,3 +83,17 @@ test('fits the Tokenizer interface: a RemappedTokenizer over it keeps eos and th
   expect(remapped.encode('hello world')).toEqual([2, 3, 0]);
   expect(remapped.decode([2, 3, 0])).toBe('<s> hello<unk>');
 });
+
+test("tokenizer_config.json's add_bos_token / add_eos_token rewrite the post-processor, as transformers does", () => {
+  const withFlags = (flags: Record<string, unknown>) => HFTokenizer.fromFiles({ tokenizer: llamaTokenizerJson(), tokenizerConfig: { ...LLAMA_CONFIG, ...flags } });
+  const both = withFlags({ add_eos_token: true });
+  expect(both.encode('hello world')).toEqual([1, HELLO, WORLD, 2]);
+  // Truncation keeps both ends.
+  expect(both.encode('hello world', { maxLength: 3 })).toEqual([1, HELLO, 2]);
+  expect(withFlags({ add_bos_token: false }).encode('hello world')).toEqual([HELLO, WORLD]);
+  // A flag whose token is not set is off; without either flag, tokenizer.json's post-processor stays.
+  expect(withFlags({ add_eos_token: true, eos_token: null }).encode('hello')).toEqual([1, HELLO]);
+  const { add_bos_token: _bos, add_eos_token: _eos, ...noFlags } = LLAMA_CONFIG;
+  expect(HFTokenizer.fromFiles({ tokenizer: llamaTokenizerJson(), tokenizerConfig: noFlags }).encode('hello')).toEqual([1, HELLO]);
+  expect(() => withFlags({ add_eos_token: 'yes' })).toThrow(/tokenizer_config.json 'add_eos_token': expected a boolean, found the string 'yes'/);
+});

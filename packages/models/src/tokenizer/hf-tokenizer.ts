@@ -12,6 +12,7 @@ import { InvalidArgumentError, quoteText } from '@peftjs/core';
 import { Tokenizer as CoreTokenizer } from '@huggingface/tokenizers';
 import { ChatTemplates, renderChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat-template';
 import { readTokenizerSettings, SPECIAL_TOKEN_ROLES, type TokenizerSide, type SpecialTokenRole, type TokenizerSettings } from './hf-config';
+import { configPostProcessor } from './config-post-processor';
 import { checkTokenizerJson, readJsonFile, type JsonFileInput } from './hf-json';
 import { HF_TOKENIZER_LIMITS } from './hf-limits';
 import { padRows, type BatchEncoding } from './pad-rows';
@@ -93,9 +94,11 @@ export class HFTokenizer implements Tokenizer {
     const config = files.tokenizerConfig === undefined ? {} : readJsonFile(files.tokenizerConfig, 'tokenizer_config.json', HF_TOKENIZER_LIMITS.tokenizerConfigChars);
     const settings = readTokenizerSettings(config);
     const templates = ChatTemplates.fromConfig(config.chat_template);
+    const { bos_token: bos, eos_token: eos } = settings.specialTokens;
+    const postProcessor = configPostProcessor(json, config, { bos, eos });
     let core: CoreTokenizer;
     try {
-      core = new CoreTokenizer(json, settings.libraryConfig);
+      core = new CoreTokenizer({ ...json, post_processor: postProcessor }, settings.libraryConfig);
     } catch (error) {
       // What the checks above let through and the library still refuses, e.g. a regex it cannot translate.
       const message = error instanceof Error ? error.message : String(error);
