@@ -97,3 +97,15 @@ test("tokenizer_config.json's add_bos_token / add_eos_token rewrite the post-pro
   expect(HFTokenizer.fromFiles({ tokenizer: llamaTokenizerJson(), tokenizerConfig: noFlags }).encode('hello')).toEqual([1, HELLO]);
   expect(() => withFlags({ add_eos_token: 'yes' })).toThrow(/tokenizer_config.json 'add_eos_token': expected a boolean, found the string 'yes'/);
 });
+
+test('the Metaspace pre-tokenizer form (newer Llama/Mistral files): prepend_scheme "first" marks only the first section', () => {
+  const metaspace = HFTokenizer.fromFiles({
+    tokenizer: { ...llamaTokenizerJson(), normalizer: null, pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false } },
+    tokenizerConfig: LLAMA_CONFIG,
+  });
+  expect(metaspace.encode('hello world')).toEqual([1, HELLO, WORLD]);
+  // After the added token </s>, "world" gets no "▁": w + or + ld, since only "▁w" merges with "or".
+  const { w: W, or: OR, ld: LD } = LLAMA_IDS;
+  expect(metaspace.encode('hello</s>world', { addSpecialTokens: false })).toEqual([HELLO, 2, W, OR, LD]);
+  expect(metaspace.decode([HELLO, 2, W, OR, LD])).toBe('hello</s>world');
+});
