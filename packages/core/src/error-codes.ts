@@ -83,6 +83,10 @@ export interface PeftErrorCodes {
   CHECKPOINT_KEYS: 'CheckpointKeysError';
   MODEL_CONFIG: 'ModelConfigError';
   TOKEN_ID_OUT_OF_RANGE: 'TokenIdOutOfRangeError';
+  /** A tokenizer.json or tokenizer_config.json that is malformed, too large, or of a type the tokenizer does not run. */
+  TOKENIZER_FORMAT: 'TokenizerFormatError';
+  /** A chat template that is missing, fails to parse, throws while rendering or renders too much. */
+  CHAT_TEMPLATE: 'ChatTemplateError';
 }
 
 export type PeftErrorCode = keyof PeftErrorCodes;

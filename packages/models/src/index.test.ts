@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as models from '@peftjs/models';
 
 test('the main entry exports the architectures, loaders and tokenizers', () => {
-  for (const name of ['MLP', 'SmallCNN', 'Conv2D', 'Conv1D', 'GPT2LMHeadModel', 'GPT2ForSequenceClassification', 'BertForSequenceClassification', 'RobertaForSequenceClassification', 'DistilBertForSequenceClassification', 'loadRobertaModel', 'loadDistilBertModel', 'generate', 'loadPretrained', 'GPT2Tokenizer', 'RemappedTokenizer']) {
+  for (const name of ['MLP', 'SmallCNN', 'Conv2D', 'Conv1D', 'GPT2LMHeadModel', 'GPT2ForSequenceClassification', 'BertForSequenceClassification', 'RobertaForSequenceClassification', 'DistilBertForSequenceClassification', 'loadRobertaModel', 'loadDistilBertModel', 'generate', 'loadPretrained', 'GPT2Tokenizer', 'RemappedTokenizer', 'HFTokenizer', 'HF_TOKENIZER_LIMITS', 'TokenizerFormatError', 'ChatTemplateError']) {
     expect(models).toHaveProperty(name);
   }
 });

@@ -93,3 +93,18 @@ export { loadPretrained } from './hf/auto';
 // Tokenizers.
 export { GPT2Tokenizer, type EncodeOptions, type Tokenizer } from './tokenizer/gpt2-tokenizer';
 export { RemappedTokenizer, type RemapOptions, type RemappedVocabulary } from './tokenizer/remapped-tokenizer';
+
+// Hugging Face tokenizers: tokenizer.json + tokenizer_config.json through @huggingface/tokenizers, chat templates through @huggingface/jinja.
+export {
+  HFTokenizer,
+  type BatchEncoding,
+  type HFBatchEncodeOptions,
+  type HFDecodeOptions,
+  type HFEncodeOptions,
+  type HFTokenizerFiles,
+} from './tokenizer/hf-tokenizer';
+export type { SpecialTokenRole, TokenizerSide } from './tokenizer/hf-config';
+export type { JsonFileInput } from './tokenizer/hf-json';
+export type { ChatMessage, ChatTemplateOptions } from './tokenizer/chat-template';
+export { HF_TOKENIZER_LIMITS } from './tokenizer/hf-limits';
+export { ChatTemplateError, TokenizerFormatError, type TokenizerFile } from './tokenizer/tokenizer-errors';
