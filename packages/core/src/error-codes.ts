@@ -87,6 +87,8 @@ export interface PeftErrorCodes {
   TOKENIZER_FORMAT: 'TokenizerFormatError';
   /** A chat template that is missing, fails to parse, throws while rendering or renders too much. */
   CHAT_TEMPLATE: 'ChatTemplateError';
+  /** A checkpoint folder or URL whose files are missing, unsafe, too large or unreachable, or whose shard index is malformed. */
+  CHECKPOINT_SOURCE: 'CheckpointSourceError';
 }
 
 export type PeftErrorCode = keyof PeftErrorCodes;

@@ -85,3 +85,30 @@ export class TokenIdOutOfRangeError extends PeftError {
     super('TOKEN_ID_OUT_OF_RANGE', `${what}: expected ids in [0, ${vocabSize - 1}], found ${id}`);
   }
 }
+
+export type CheckpointSourceReason =
+  /** A file the checkpoint needs is not in the folder or at the URL. */
+  | 'NOT_FOUND'
+  /** A server answered with a status other than 2xx (or 404 for a needed file). */
+  | 'HTTP_STATUS'
+  /** fetch failed (network, CORS, an aborted signal). */
+  | 'NETWORK'
+  /** A file is larger than the bound allowed for it. */
+  | 'TOO_LARGE'
+  /** `model.safetensors.index.json` is malformed or names an unsafe or inconsistent shard. */
+  | 'INVALID_INDEX';
+
+/** Reading a Hugging Face checkpoint from a folder or a URL failed; `file` is the file concerned. */
+export class CheckpointSourceError extends PeftError {
+  static {
+    brandErrorClass(this, 'models', 'CheckpointSourceError');
+  }
+
+  constructor(
+    readonly reason: CheckpointSourceReason,
+    readonly file: string,
+    message: string,
+  ) {
+    super('CHECKPOINT_SOURCE', `checkpoint file ${JSON.stringify(file.slice(0, 300))} (${reason}): ${message}`);
+  }
+}

@@ -2,7 +2,7 @@
 // The tfjs-layers bridge (fromLayersModel, toLayersModel) is its own entry, src/tfjs-layers/index.ts,
 // because @tensorflow/tfjs-layers is an optional peer dependency that this entry must not load.
 
-export { CheckpointKeysError, CheckpointShapeError, ModelConfigError, TokenIdOutOfRangeError, UnsupportedLayerError } from './errors';
+export { CheckpointKeysError, CheckpointShapeError, CheckpointSourceError, ModelConfigError, TokenIdOutOfRangeError, UnsupportedLayerError, type CheckpointSourceReason } from './errors';
 
 // Layers that core does not have.
 export { Conv2D, conv2d, type Conv2DGeometry, type Conv2DOptions, type Conv2DPadding, type Pair } from './layers/conv2d';
@@ -52,6 +52,11 @@ export { LlamaModel } from './llama/model';
 export { LlamaForCausalLM } from './llama/causal-lm';
 export { LlamaForSequenceClassification } from './llama/sequence-classification';
 export { LLAMA_CHECKPOINT_NAMING, loadLlamaForCausalLM, loadLlamaForSequenceClassification, loadLlamaModel } from './hf/llama';
+export { loadPretrainedModel, CONFIG_FILE, DEFAULT_MAX_SHARD_BYTES, MAX_CONFIG_BYTES, MAX_INDEX_BYTES, type LoadPretrainedModelOptions, type LoadProgress, type LoadedPretrainedModel } from './hf/load-pretrained-model';
+export { folderSource, urlSource, resolveCheckpointSource, type CheckpointSource, type UrlSourceOptions } from './hf/checkpoint-source';
+export { parseShardIndex, SHARD_INDEX_FILE, SINGLE_WEIGHTS_FILE, MAX_SHARDS, MAX_INDEXED_TENSORS } from './hf/shard-index';
+export { architectureOf, BY_ARCHITECTURE, BY_MODEL_TYPE, type ArchitectureSpec } from './hf/architectures';
+export { planCheckpoint, type CheckpointPlan } from './hf/checkpoint';
 
 // BERT, and RoBERTa and DistilBERT as layouts of the same encoder.
 export { bertConfig, bertConfigFromHF, bertConfigToHF, robertaConfig, robertaConfigFromHF, robertaConfigToHF, type BertConfig } from './bert/config';

@@ -8,7 +8,7 @@ export type { SafetensorsFormatReason, AdapterFormatReason, AdapterFetchReason }
 
 export { SAFETENSORS_DTYPES, isSafetensorsDtype } from './safetensors/dtypes';
 export type { SafetensorsDtype, SafetensorsTypedArray, SafetensorsTypedArrays, TfjsDtype } from './safetensors/dtypes';
-export { readSafetensorsHeader, MAX_HEADER_BYTES, MAX_RANK } from './safetensors/header';
+export { readSafetensorsHeader, readHeaderFromPrefix, MAX_HEADER_BYTES, MAX_RANK } from './safetensors/header';
 export type {
   BinaryInput,
   ReadSafetensorsHeaderOptions,

@@ -102,6 +102,25 @@ export function readSafetensorsHeader(bytes: BinaryInput, options: ReadSafetenso
   return { headerByteLength, dataStart, fileByteLength, metadata, tensors };
 }
 
+/**
+ * The header of a file read piecewise (HTTP range requests, a file handle):
+ * from its first 8 bytes and its size, asks `readPrefix` for the first
+ * 8 + N bytes once N is known to be within the limits, then validates as
+ * readSafetensorsHeader does. A hostile length costs no allocation.
+ */
+export async function readHeaderFromPrefix(
+  lengthBytes: Uint8Array,
+  fileByteLength: number,
+  readPrefix: (headerByteLength: number) => Promise<Uint8Array>,
+): Promise<SafetensorsHeader> {
+  const headerByteLength = readHeaderLength(lengthBytes, fileByteLength);
+  const prefix = await readPrefix(headerByteLength);
+  if (prefix.length < 8 + headerByteLength) {
+    throw new SafetensorsFormatError('HEADER_OUT_OF_RANGE', `expected the first ${8 + headerByteLength} bytes of the file, found ${prefix.length}`);
+  }
+  return readSafetensorsHeader(prefix.subarray(0, 8 + headerByteLength), { fileByteLength });
+}
+
 function parseHeaderJson(headerBytes: Uint8Array): Record<string, unknown> {
   let text: string;
   try {
