@@ -19,6 +19,7 @@ it('names an in-memory alternative for every file function', () => {
       'loadSafetensorsFile',
       'loadSafetensorsFileRaw',
       'pruneCheckpoints',
+      'readFileIfPresent',
       'readSafetensorsFileHeader',
       'resolveCheckpoint',
       'saveAdapterFiles',

@@ -4,13 +4,15 @@
  * differences (see training-ops.test.ts):
  * - missing: @tensorflow/tfjs-backend-wasm 4.22 is built for inference and does
  *   not ship them ("Kernel 'X' not registered for backend 'wasm'");
- * - replaced: it ships them but they compute wrong values.
+ * - replaced: it ships them but they compute wrong values, or copy where they
+ *   could share (Identity, which the gradient tape calls on every saved input).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterKernel } from './conv2d-backprop-filter';
 import { depthwiseConv2dBackpropFilterKernel } from './depthwise-conv2d-backprop-filter';
 import { depthwiseConv2dBackpropInputKernel } from './depthwise-conv2d-backprop-input';
 import { maxPoolGradKernel } from './max-pool-grad';
+import { sharedIdentityKernel } from './shared-identity';
 import { unsortedSegmentSumKernel } from './unsorted-segment-sum';
 import { WASM } from './wasm-io';
 
@@ -22,8 +24,8 @@ export const MISSING_WASM_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseConv2dBackpropInputKernel,
 ];
 
-/** Kernels wasm ships wrong in 4.22: always replaced by ours. */
-export const REPLACED_WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolGradKernel];
+/** Kernels wasm ships wrong (MaxPoolGrad) or wasteful (Identity copies what it could share) in 4.22: always replaced by ours. */
+export const REPLACED_WASM_KERNELS: readonly tf.KernelConfig[] = [maxPoolGradKernel, sharedIdentityKernel];
 
 /**
  * Registers the kernels above. Safe to call any number of times, before or

@@ -1,13 +1,16 @@
 /**
  * y = x Wᵀ + b, with W stored [out, in] as PyTorch and Hugging Face files store
  * it, so peft tensors (lora_A [r, in], lora_B [out, r]) load without transposes.
- * The weight is transposed explicitly before the matMul: wasm's matMul with
- * `transposeB` is 2-10x slower than a transpose followed by a plain matMul
- * (see backend/matmul.ts).
+ * wasm's matMul with `transposeB` is 2-10x slower than a transpose followed by
+ * a plain matMul (see backend/matmul.ts), so one operand is transposed
+ * explicitly: whichever is smaller. For a few tokens through a large weight
+ * that is the activations, computing (W xᵀ)ᵀ: a copy of the weight per call
+ * would double a frozen base's memory while a forward's intermediates are held
+ * (a tidy, or the gradient tape).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeMismatchError } from '../../errors';
-import { matMul } from '../../backend/matmul';
+import { matMul, transposeLastTwo } from '../../backend/matmul';
 import { brandClass } from '../../util/brand';
 import { kaimingUniform } from '../init';
 import { Module } from '../module';
@@ -61,7 +64,8 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
   }
   return tf.tidy(() => {
     const flat = x.rank === 2 ? x : tf.reshape(x, [-1, inSize]);
-    let y = matMul(flat, weight, false, true);
+    const rows = flat.shape[0] as number;
+    let y = rows * (inSize + outSize) < inSize * outSize ? transposeLastTwo(tf.matMul(weight, transposeLastTwo(flat))) : matMul(flat, weight, false, true);
     if (bias !== undefined) y = tf.add(y, bias);
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outSize]);
   });
