@@ -37,6 +37,10 @@ export { registerLycoris } from './register';
 export { LOHA, lohaConfigSchema, type LohaConfig } from './loha/config';
 export { LohaLayer, isLohaLayer, type LohaAdapterOptions } from './loha/layer';
 export { lohaMethod, registerLoha } from './loha/method';
+export { LOKR, lokrConfigSchema, type LokrConfig, type LokrInitWeights } from './lokr/config';
+export { LokrLayer, isLokrLayer, type LokrAdapterOptions } from './lokr/layer';
+export { lokrMethod, registerLokr } from './lokr/method';
+export { factorization } from './lokr/factorization';
 export { LycorisLayer, isLycorisLayer, type LycorisAdapterOptions, type LycorisSettings } from './lycoris/layer';
 export type { LycorisConfig } from './lycoris/config';
 

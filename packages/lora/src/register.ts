@@ -52,8 +52,10 @@ export function registerLora(): void {
 
 // ---- LoHa and LoKr (LyCORIS low-rank reparameterisations) ----------------------
 import { registerLoha } from './loha/method';
+import { registerLokr } from './lokr/method';
 
 /** Registers LoHa and LoKr with core. Importing @peftjs/lora does this; calling it again is harmless. */
 export function registerLycoris(): void {
   registerLoha();
+  registerLokr();
 }

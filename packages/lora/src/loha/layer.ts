@@ -14,7 +14,7 @@ import { cpRebuild, kaimingFactor } from '../lycoris/kernels';
 import { LycorisLayer, type LycorisAdapterOptions } from '../lycoris/layer';
 import { LOHA } from './config';
 
-export interface LohaAdapterOptions extends LycorisAdapterOptions {
+export interface LohaAdapterOptions extends Omit<LycorisAdapterOptions, 'rescaleRankDropout'> {
   readonly useEffectiveConv2d: boolean;
   readonly initWeights: boolean;
 }
@@ -69,7 +69,8 @@ export class LohaLayer extends LycorisLayer {
   }
 
   addAdapter(adapter: string, options: LohaAdapterOptions): void {
-    this.recordSettings(adapter, options);
+    // peft's LoHa always rescales the kept rows.
+    this.recordSettings(adapter, { ...options, rescaleRankDropout: true });
     const rng = defaultGenerator();
     for (const [path, shape] of this.plannedShapes(adapter, options.r, options.useEffectiveConv2d)) {
       const name = path.slice(0, path.indexOf('.')) as FactorName;
@@ -93,10 +94,6 @@ export class LohaLayer extends LycorisLayer {
         : [tf.matMul(get('hada_w1_a'), get('hada_w1_b')), tf.matMul(get('hada_w2_a'), get('hada_w2_b'))];
       return tf.reshape(tf.mul(tf.mul(first, second), scaling), this.base.weight.shape);
     });
-  }
-
-  protected rescalesRankDropout(): boolean {
-    return true;
   }
 
   protected disposeFactors(adapter: string): void {

@@ -33,6 +33,8 @@ export interface LycorisAdapterOptions {
   readonly alpha: number;
   readonly rankDropout: number;
   readonly moduleDropout: number;
+  /** Whether rank dropout divides the kept rows by their mean (LoHa always; LoKr with rank_dropout_scale). */
+  readonly rescaleRankDropout: boolean;
 }
 
 export interface LycorisSettings extends LycorisAdapterOptions {
@@ -55,9 +57,6 @@ export abstract class LycorisLayer extends AdapterLayer {
 
   /** ΔW of an adapter (scaled, without dropout), in the base weight's shape. */
   abstract deltaWeight(adapter: string): tf.Tensor;
-
-  /** Whether rank dropout divides the kept rows by their mean (LoHa always; LoKr with rank_dropout_scale). */
-  protected abstract rescalesRankDropout(adapter: string): boolean;
 
   protected abstract disposeFactors(adapter: string): void;
 
@@ -87,13 +86,13 @@ export abstract class LycorisLayer extends AdapterLayer {
   /** ΔW as the forward pass uses it: with rank dropout while training. */
   private trainingDelta(adapter: string): tf.Tensor {
     const delta = this.deltaWeight(adapter);
-    const { rankDropout } = this.adapterSettings(adapter);
+    const { rankDropout, rescaleRankDropout } = this.adapterSettings(adapter);
     if (!this.training || rankDropout === 0) return delta;
     const rng = defaultGenerator();
     const kept = Float32Array.from({ length: this.base.outDim }, () => (rng.uniform() > rankDropout ? 1 : 0));
     const mean = kept.reduce((a, b) => a + b, 0) / kept.length;
     // Every row dropped: ΔW is zero this step (peft would divide by a zero mean and give NaN).
-    if (this.rescalesRankDropout(adapter) && mean > 0) kept.forEach((v, i) => (kept[i] = v / mean));
+    if (rescaleRankDropout && mean > 0) kept.forEach((v, i) => (kept[i] = v / mean));
     const mask = tf.tensor(kept, [this.base.outDim, ...delta.shape.slice(1).map(() => 1)]);
     return tf.mul(delta, mask);
   }
