@@ -1,11 +1,11 @@
 /**
  * LoHaConfig: peft's `LoHaConfig` keys and defaults, as a declarative schema
- * core parses. Keys of newer peft versions (exclude_modules) are written only
- * when set, so files load in older peft too. peft's ABBA options (init_weights
+ * core parses. Keys of newer peft versions (exclude_modules, use_khatri_rao,
+ * r2) are written only when set, so files load in older peft too. peft's ABBA options (init_weights
  * "abba", use_khatri_rao, r2) change what LoHa computes and are refused when
  * they ask for it, rather than ignored.
  */
-import { InvalidArgumentError, defineConfigSchema, quoteValue, type ConfigSchema, type Field } from '@peftjs/core';
+import { InvalidArgumentError, defineConfigSchema, fields, quoteValue, type ConfigSchema, type Field } from '@peftjs/core';
 import { LYCORIS_FIELDS, validateLycoris, type LycorisConfig, type UnsupportedSetting } from '../lycoris/config';
 
 export const LOHA = 'LOHA';
@@ -23,9 +23,12 @@ const initWeightsField: Field<boolean> = {
 const FIELDS = {
   ...LYCORIS_FIELDS,
   init_weights: initWeightsField,
+  // ABBA's keys (newer peft): parsed so their neutral values load quietly; others are refused below.
+  use_khatri_rao: fields.union<boolean | 'auto'>('true, false or "auto"', 'auto', [fields.boolean(undefined), fields.oneOf(['auto'] as const, undefined)]),
+  r2: fields.nullable(fields.positiveInteger(undefined)),
 };
 
-export type LohaConfig = LycorisConfig & { init_weights: boolean };
+export type LohaConfig = LycorisConfig & { init_weights: boolean; use_khatri_rao: boolean | 'auto'; r2: number | null };
 
 const UNSUPPORTED: UnsupportedSetting[] = [
   // Khatri-Rao's scaling is (alpha / sqrt(r)) * (alpha / sqrt(r2)), not alpha / r.
@@ -35,5 +38,5 @@ const UNSUPPORTED: UnsupportedSetting[] = [
 
 const schema = defineConfigSchema(LOHA, FIELDS, (config) => validateLycoris(LOHA, config as unknown as LohaConfig, UNSUPPORTED));
 
-export const lohaConfigSchema: ConfigSchema<LohaConfig> = { ...schema, newerKeys: ['exclude_modules'] } as unknown as ConfigSchema<LohaConfig>;
+export const lohaConfigSchema: ConfigSchema<LohaConfig> = { ...schema, newerKeys: ['exclude_modules', 'use_khatri_rao', 'r2'] } as unknown as ConfigSchema<LohaConfig>;
 
