@@ -14,8 +14,6 @@ export interface LycorisSuite {
   readonly method: 'LOHA' | 'LOKR';
   /** A config (peft's keys) with non-zero ΔW on makeMlp(). */
   readonly config: Record<string, unknown>;
-  /** Whether rank dropout divides kept rows by their mean by default. */
-  readonly rescalesByDefault: boolean;
 }
 
 /** Per output column, (y - base) / (x ΔW^T): 0 for dropped rows of ΔW, the rescale factor for kept ones. */

@@ -5,7 +5,7 @@ import { makeMlp, onBackend } from '../../test/helpers';
 
 beforeAll(() => onBackend('cpu'));
 
-describeLycorisBehaviour({ method: 'LOHA', config: { r: 3, alpha: 6, init_weights: false }, rescalesByDefault: true });
+describeLycorisBehaviour({ method: 'LOHA', config: { r: 3, alpha: 6, init_weights: false } });
 
 test("peft's ABBA options, which change what LoHa computes, are refused naming the key", () => {
   const make = (extra: Record<string, unknown>) => () => getPeftModel(makeMlp(), { peft_type: 'LOHA', target_modules: ['head'], ...extra });

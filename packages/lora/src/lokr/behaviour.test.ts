@@ -5,7 +5,7 @@ import { makeMlp, onBackend } from '../../test/helpers';
 
 beforeAll(() => onBackend('cpu'));
 
-describeLycorisBehaviour({ method: 'LOKR', config: { r: 1, alpha: 2, init_weights: false }, rescalesByDefault: false });
+describeLycorisBehaviour({ method: 'LOKR', config: { r: 1, alpha: 2, init_weights: false } });
 
 test('LoKr-only keys are checked: init_weights, decompose_factor, decompose_both', () => {
   const make = (extra: Record<string, unknown>) => () => getPeftModel(makeMlp(), { peft_type: 'LOKR', target_modules: ['head'], ...extra });
