@@ -87,6 +87,21 @@ export function describeLycorisBehaviour(suite: LycorisSuite): void {
       model.dispose();
     });
 
+    test('deleting an adapter frees its tensors and leaves the other one computing as before', () => {
+      const model = getPeftModel(makeMlp(), on(['body.0', 'head']), 'a');
+      model.eval();
+      const before = tf.memory().numTensors;
+      const alone = outputOf(model as unknown as Module, mlpInput);
+      model.addAdapter('b', on(['head', 'body.2']));
+      model.setAdapter(['a', 'b']);
+      expect(outputOf(model as unknown as Module, mlpInput)).not.toEqual(alone);
+      model.deleteAdapter('b');
+      expect(model.adapterNames).toEqual(['a']);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(outputOf(model as unknown as Module, mlpInput)).toEqual(alone);
+      model.dispose();
+    });
+
     test('tf.memory() is flat across training steps (with rank and module dropout on)', () => {
       const model = getPeftModel(makeMlp(), on(['body.0', 'body.2', 'head'], { rank_dropout: 0.3, module_dropout: 0.2 }));
       model.train();

@@ -1,9 +1,9 @@
 /**
  * LoHaConfig: peft's `LoHaConfig` keys and defaults, as a declarative schema
  * core parses. Keys of newer peft versions (exclude_modules, use_khatri_rao,
- * r2) are written only when set, so files load in older peft too. peft's ABBA options (init_weights
- * "abba", use_khatri_rao, r2) change what LoHa computes and are refused when
- * they ask for it, rather than ignored.
+ * r2) are written only when set, so files load in older peft too. peft's ABBA
+ * options (init_weights "abba", use_khatri_rao, r2) change what LoHa computes
+ * and are refused when they ask for it, rather than ignored.
  */
 import { InvalidArgumentError, defineConfigSchema, fields, quoteValue, type ConfigSchema, type Field } from '@peftjs/core';
 import { LYCORIS_FIELDS, validateLycoris, type LycorisConfig, type UnsupportedSetting } from '../lycoris/config';
@@ -39,4 +39,3 @@ const UNSUPPORTED: UnsupportedSetting[] = [
 const schema = defineConfigSchema(LOHA, FIELDS, (config) => validateLycoris(LOHA, config as unknown as LohaConfig, UNSUPPORTED));
 
 export const lohaConfigSchema: ConfigSchema<LohaConfig> = { ...schema, newerKeys: ['exclude_modules', 'use_khatri_rao', 'r2'] } as unknown as ConfigSchema<LohaConfig>;
-
