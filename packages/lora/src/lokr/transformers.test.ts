@@ -62,6 +62,14 @@ describe.each([
     model.dispose();
   });
 
+  test("left unset, target_modules are peft's defaults, LoRA's (query and value for BERT)", () => {
+    const model = getPeftModel(tinyBert(), { peft_type: method, ...extra });
+    expect(model.peftConfig.default.target_modules).toEqual(['query', 'value']);
+    const adapted = (model.baseModel as Module<never, unknown>).namedModules().filter(([, m]) => isLycorisLayer(m)).map(([path]) => path);
+    expect(adapted).toEqual(['bert.encoder.layer.0.attention.self.query', 'bert.encoder.layer.0.attention.self.value', 'bert.encoder.layer.1.attention.self.query', 'bert.encoder.layer.1.attention.self.value']);
+    model.dispose();
+  });
+
   test("GPT-2's Conv1D layers are refused with a typed error naming the path", () => {
     manualSeed(2);
     const gpt2 = new GPT2ForSequenceClassification(gpt2Config({ vocabSize: 30, maxPositions: 16, hiddenSize: 8, numLayers: 1, numHeads: 2, numLabels: 3 }));

@@ -31,7 +31,8 @@ export function injectLycoris<C extends LycorisConfig, L extends LycorisLayer>(c
   const { model, adapterName, config } = context;
   const { method } = layers;
   if (config.target_modules === null) {
-    const known = defaultTargetModules(model, method);
+    // peft's LoHa and LoKr default targets are copies of LoRA's (constants.py), so LoRA's stand in where core has none of their own.
+    const known = defaultTargetModules(model, method) ?? defaultTargetModules(model, 'LORA');
     if (known === undefined) throw new NotFoundError(`${method}: target_modules is not set and peftjs knows no default for a ${model.constructor.name}; name the modules to adapt`);
     config.target_modules = [...known.target_modules];
   }
