@@ -58,6 +58,17 @@ export function describeLycorisBehaviour(suite: LycorisSuite): void {
       }
     });
 
+    test('a step whose rank dropout drops every row adds nothing (no division by a zero mean)', () => {
+      const model = getPeftModel(makeMlp(), on(['body.2'], { rank_dropout: 0.999, ...(method === 'LOKR' ? { rank_dropout_scale: true } : {}) }));
+      const layer = model.baseModel.getSubmodule('body.2') as unknown as LycorisLayer;
+      const x = tf.tidy(() => tf.tanh(tf.randomUniform([4, 8], -2, 2, 'float32', 5)));
+      manualSeed(3);
+      // With p = 0.999 all 8 rows go (seeded: this draw drops them all).
+      expect(tf.tidy(() => valuesOf(layer.call(x)))).toEqual(tf.tidy(() => valuesOf(layer.baseLayer.call(x))));
+      x.dispose();
+      model.dispose();
+    });
+
     test('module_dropout skips the adapter in training only: at 1 the training output is the base output', () => {
       const baseOutput = outputOf(makeMlp(), mlpInput);
       const model = getPeftModel(makeMlp(), on(['body.0', 'head'], { module_dropout: 1 }));
