@@ -1,5 +1,6 @@
 /** LoHa's dropouts, mixed batches, memory and typed errors (the suite shared with LoKr). */
-import { InvalidArgumentError, getPeftModel } from '@peftjs/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, PeftError, getPeftModel } from '@peftjs/core';
 import { describeLycorisBehaviour } from '../../test/lycoris-behaviour';
 import { makeMlp, onBackend } from '../../test/helpers';
 
@@ -16,4 +17,14 @@ test("peft's ABBA options, which change what LoHa computes, are refused naming t
   // Their neutral values, as peft writes them, are fine.
   make({ use_khatri_rao: 'auto', r2: null })().dispose();
   make({ r: 4, r2: 4, use_khatri_rao: false })().dispose();
+});
+
+test('a hostile rank is a typed error before any tensor is made (LoKr needs none: a large r only means full matrices)', () => {
+  const before = tf.memory().numTensors;
+  const base = makeMlp();
+  const made = tf.memory().numTensors;
+  expect(() => getPeftModel(base, { peft_type: 'LOHA', r: 2 ** 31, target_modules: ['head'] })).toThrow(PeftError);
+  expect(tf.memory().numTensors).toBe(made);
+  expect(made).toBeGreaterThan(before);
+  base.dispose();
 });
