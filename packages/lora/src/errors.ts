@@ -10,8 +10,10 @@ export class UnsupportedLayerError extends PeftError {
   constructor(
     readonly path: string,
     readonly layerType: string,
+    method = 'LORA',
+    supported = "LoRA adapts Linear, GPT-2's Conv1D, Embedding and Conv2D layers",
   ) {
-    super('UNSUPPORTED_LAYER', `LORA: target module '${path}' is a ${layerType}; LoRA adapts Linear, GPT-2's Conv1D, Embedding and Conv2D layers`);
+    super('UNSUPPORTED_LAYER', `${method}: target module '${path}' is a ${layerType}; ${supported}`);
   }
 }
 

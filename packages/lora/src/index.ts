@@ -29,3 +29,19 @@ export { hotswapAdapter, type HotswapAdapterOptions, type HotswapSource } from '
 export { createLoraPlusOptimizer, loraPlusParameterGroups, type LoraPlusOptions } from './loraplus';
 
 registerLora();
+
+// LoHa and LoKr (peft's LOHA and LOKR), beside LoRA. Importing the package registers them too.
+import { registerLycoris } from './register';
+
+export { registerLycoris } from './register';
+export { LOHA, lohaConfigSchema, type LohaConfig } from './loha/config';
+export { LohaLayer, isLohaLayer, type LohaAdapterOptions } from './loha/layer';
+export { lohaMethod, registerLoha } from './loha/method';
+export { LOKR, lokrConfigSchema, type LokrConfig, type LokrInitWeights } from './lokr/config';
+export { LokrLayer, isLokrLayer, type LokrAdapterOptions } from './lokr/layer';
+export { lokrMethod, registerLokr } from './lokr/method';
+export { factorization } from './lokr/factorization';
+export { LycorisLayer, isLycorisLayer, type LycorisAdapterOptions, type LycorisSettings } from './lycoris/layer';
+export type { LycorisConfig } from './lycoris/config';
+
+registerLycoris();

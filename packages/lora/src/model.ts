@@ -70,7 +70,8 @@ function defaultTargets(model: AnyModule): string[] {
   return [...known.target_modules];
 }
 
-function isOutputHead(model: AnyModule, module: AnyModule, path: string): boolean {
+/** Whether `module` at `path` is the output layer, which `all-linear` leaves out (as peft). */
+export function isOutputHead(model: AnyModule, module: AnyModule, path: string): boolean {
   const output = (model as { getOutputEmbeddings?: () => unknown }).getOutputEmbeddings?.();
   return module === output || OUTPUT_HEADS.includes(path);
 }

@@ -49,3 +49,13 @@ export const loraMethod: PeftMethod<LoraConfig> = {
 export function registerLora(): void {
   registerPeftMethod(loraMethod);
 }
+
+// ---- LoHa and LoKr (LyCORIS low-rank reparameterisations) ----------------------
+import { registerLoha } from './loha/method';
+import { registerLokr } from './lokr/method';
+
+/** Registers LoHa and LoKr with core. Importing @peftjs/lora does this; calling it again is harmless. */
+export function registerLycoris(): void {
+  registerLoha();
+  registerLokr();
+}
