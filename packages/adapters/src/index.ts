@@ -1,5 +1,5 @@
 // @peftjs/adapters: the public API, named explicitly. Importing the package registers
-// BOTTLENECK, IA3, ADAPTER_FUSION and LN_TUNING with core.
+// BOTTLENECK, IA3, ADAPTER_FUSION, LN_TUNING and TRAINABLE_TOKENS with core.
 import { registerAdapters } from './register';
 
 export { registerAdapters } from './register';
@@ -28,6 +28,12 @@ export { ia3Method } from './ia3/method';
 export { LN_TUNING, lnTuningConfigSchema, type LNTuningConfig } from './ln-tuning/config';
 export { LNTuningLayer, isLNTuningLayer } from './ln-tuning/layer';
 export { lnTuningMethod } from './ln-tuning/method';
+
+// Trainable tokens.
+export { TRAINABLE_TOKENS, trainableTokensConfigSchema, type TrainableTokensConfig } from './trainable-tokens/config';
+export { TrainableTokensLayer, isTrainableTokensLayer, type WeightTable } from './trainable-tokens/layer';
+export { TrainableTokensWrapper, isTrainableTokensWrapper } from './trainable-tokens/wrapper';
+export { trainableTokensMethod } from './trainable-tokens/method';
 
 // AdapterFusion.
 export { ADAPTER_FUSION, fusionConfigSchema, type FusionConfig } from './fusion/config';

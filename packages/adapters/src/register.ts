@@ -1,6 +1,6 @@
 /**
  * Registers this package's methods with core (peft's `register_peft_method`):
- * BOTTLENECK, IA3, ADAPTER_FUSION and LN_TUNING. Importing @peftjs/adapters does it;
+ * BOTTLENECK, IA3, ADAPTER_FUSION, LN_TUNING and TRAINABLE_TOKENS. Importing @peftjs/adapters does it;
  * calling it again is harmless.
  */
 import { registerPeftMethod } from '@peftjs/core';
@@ -8,10 +8,12 @@ import { bottleneckMethod } from './bottleneck/method';
 import { fusionMethod } from './fusion/method';
 import { ia3Method } from './ia3/method';
 import { lnTuningMethod } from './ln-tuning/method';
+import { trainableTokensMethod } from './trainable-tokens/method';
 
 export function registerAdapters(): void {
   registerPeftMethod(bottleneckMethod);
   registerPeftMethod(ia3Method);
   registerPeftMethod(fusionMethod);
   registerPeftMethod(lnTuningMethod);
+  registerPeftMethod(trainableTokensMethod);
 }
