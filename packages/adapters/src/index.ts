@@ -34,6 +34,7 @@ export { TRAINABLE_TOKENS, trainableTokensConfigSchema, type TrainableTokensConf
 export { TrainableTokensLayer, isTrainableTokensLayer, type WeightTable } from './trainable-tokens/layer';
 export { TrainableTokensWrapper, isTrainableTokensWrapper } from './trainable-tokens/wrapper';
 export { trainableTokensMethod } from './trainable-tokens/method';
+export { trainableTokenIndicesAid, TRAINABLE_TOKEN_INDICES } from './trainable-tokens/token-indices-aid';
 
 // AdapterFusion.
 export { ADAPTER_FUSION, fusionConfigSchema, type FusionConfig } from './fusion/config';

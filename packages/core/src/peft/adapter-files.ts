@@ -15,6 +15,7 @@ import type { PeftConfig } from './config/schema';
 import { floatPathsToWrite, keysToWrite } from './config/written-keys';
 import { AdapterStateError, AdapterTensorMismatchError } from './errors';
 import type { PeftModel } from './peft-model';
+import { auxiliaryTrainingFor } from './auxiliary-training';
 import { getPeftMethod } from './registry';
 
 export interface AdapterFileState {
@@ -52,7 +53,8 @@ export function peftFileNameOf(model: PeftModel<never, unknown>, config: PeftCon
   const own = method.fileName?.(relative ?? path, adapterName, model as unknown as AnyModule);
   if (own !== undefined) return own;
   if (relative === undefined) return undefined;
-  return toPeftFileName(relative, { adapterName, tensorKeyPrefixes: method.tensorKeyPrefixes, modulesToSave: config.modules_to_save ?? [] });
+  const tensorKeyPrefixes = [...method.tensorKeyPrefixes, ...auxiliaryTrainingFor(config).flatMap((aid) => aid.tensorKeyPrefixes)];
+  return toPeftFileName(relative, { adapterName, tensorKeyPrefixes, modulesToSave: config.modules_to_save ?? [] });
 }
 
 function fileNaming(model: PeftModel<never, unknown>, adapterName: string): FileNaming {
