@@ -8,12 +8,15 @@
  * layer reading the same rows, so both ends of the model see the trained
  * tokens. peft finds them by the model's `_tied_weights_keys`; here the tie
  * is the shared Parameter itself. A target that shares an earlier target's
- * weight is tied to it rather than trained apart, and must name the same rows.
+ * weight (a config naming both embed_tokens and lm_head) follows peft's
+ * `ensure_weight_tying`: true ties it, and its rows must be the same; false
+ * (peft's backward-compatible default) trains it apart, with rows of its own.
  *
  * Every check runs before anything changes.
  */
 import { Embedding, adaptableModules, isAdapterLayer, type AnyModule, type InjectionContext, type Parameter, type PlannedParameter } from '@peftjs/core';
 import { PlacementError, TokenIndicesError, UnsupportedTargetError } from '../errors';
+import { warn } from '../util/warn';
 import { TRAINABLE_TOKENS } from './config';
 import { checkTokenIndices } from './indices';
 import { TrainableTokensLayer, isTrainableTokensLayer } from './layer';
@@ -48,7 +51,8 @@ function newLayer(module: AnyModule, layout: TokenLayout, source?: TrainableToke
   return { layer: layer as unknown as TrainableTokensLayer<never, unknown>, replacement: replacement as unknown as AnyModule };
 }
 
-function planTarget(model: AnyModule, target: TokenTarget, layout: TokenLayout): Planned & { weight: Parameter } {
+/** `sharesEmbedding`: the module shares an Embedding target's weight (a tied head trained apart), so it need not be an Embedding itself. */
+function planTarget(model: AnyModule, target: TokenTarget, layout: TokenLayout, sharesEmbedding = false): Planned & { weight: Parameter } {
   const { path } = target;
   const module = model.getSubmodule(path);
   const existing = existingLayer(module, layout);
@@ -57,11 +61,12 @@ function planTarget(model: AnyModule, target: TokenTarget, layout: TokenLayout):
     return { path, layer: existing, indices: checkTokenIndices(target.indices, existing.weight.shape[0], `${TRAINABLE_TOKENS} '${path}'`), weight: existing.weight };
   }
   if (isAdapterLayer(module)) throw new PlacementError(`${TRAINABLE_TOKENS}: '${path}' is already adapted by ${module.peftType}; methods do not nest`);
-  if (!(module instanceof Embedding)) {
+  if (!(module instanceof Embedding) && !sharesEmbedding) {
     throw new UnsupportedTargetError(path, `${TRAINABLE_TOKENS}: '${path}' is a ${module.constructor.name}; expected an Embedding (a [rows, dim] table of token vectors)`);
   }
-  const indices = checkTokenIndices(target.indices, module.numEmbeddings, `${TRAINABLE_TOKENS} '${path}'`);
-  return { path, ...newLayer(module, layout), indices, weight: module.weight };
+  const weight = (module as unknown as { weight: Parameter }).weight;
+  const indices = checkTokenIndices(target.indices, weight.shape[0], `${TRAINABLE_TOKENS} '${path}'`);
+  return { path, ...newLayer(module, layout), indices, weight };
 }
 
 /** Modules outside the targets that share a source's weight: they follow it. */
@@ -78,28 +83,42 @@ function tiedModules(model: AnyModule, sources: ReadonlyArray<Planned & { weight
 
 const sameRows = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
-export function injectTrainableTokens(context: InjectionContext, targets: readonly TokenTarget[], initWeights: boolean, layout: TokenLayout): void {
+export interface TokenOptions {
+  /** peft's init_weights: start the rows as copies (true) or N(0, 1). */
+  readonly initWeights: boolean;
+  readonly layout: TokenLayout;
+  /** peft's ensure_weight_tying, for targets that share an earlier target's weight (see above). */
+  readonly ensureWeightTying: boolean;
+}
+
+export function injectTrainableTokens(context: InjectionContext, targets: readonly TokenTarget[], options: TokenOptions): void {
   const { model, adapterName } = context;
+  const { layout, ensureWeightTying } = options;
   const sources: Array<Planned & { weight: Parameter }> = [];
   const tied: Planned[] = [];
   for (const target of targets) {
     const module = model.getSubmodule(target.path);
     const existing = existingLayer(module, layout);
-    // A tied layer already there (from an earlier adapter) follows its source; a new module sharing a source's weight is tied to it.
-    const tiedTo = existing?.source !== undefined ? sources.find((s) => s.layer === existing.source) : existing === undefined ? sources.find((s) => s.weight === (module as { weight?: unknown }).weight) : undefined;
+    // A tied layer already there (from an earlier adapter) follows its source; a new module sharing a source's weight may be tied to it.
+    const sharing = existing === undefined ? sources.find((s) => s.weight === (module as { weight?: unknown }).weight) : undefined;
+    const tiedTo = existing?.source !== undefined ? sources.find((s) => s.layer === existing.source) : ensureWeightTying ? sharing : undefined;
     if (tiedTo !== undefined) {
       if (!sameRows(target.indices, tiedTo.indices)) {
-        throw new TokenIndicesError(`${TRAINABLE_TOKENS}: '${target.path}' shares its weight with '${tiedTo.path}', so it must train the same tokens; found different token indices`);
+        throw new TokenIndicesError(
+          `${TRAINABLE_TOKENS}: '${target.path}' shares its weight with '${tiedTo.path}' and ensure_weight_tying is true, so it must train the same tokens; found different token indices`,
+        );
       }
       if (existing === undefined) tied.push({ path: target.path, ...newLayer(module, layout, tiedTo.layer), indices: tiedTo.indices });
       continue;
     }
-    sources.push(planTarget(model, target, layout));
+    sources.push(planTarget(model, target, layout, sharing !== undefined));
   }
   const targetPaths = new Set(targets.map((t) => t.path));
   for (const [path, module, source] of tiedModules(model, sources, targetPaths)) {
     tied.push({ path, ...newLayer(module, layout, source.layer), indices: source.indices });
   }
+  const shared = tied.length > 0 || sources.some((s, i) => sources.findIndex((t) => t.weight === s.weight) !== i);
+  if (ensureWeightTying && !shared) warn(`${TRAINABLE_TOKENS}: ensure_weight_tying is true but no module shares a weight with ${sources.map((s) => `'${s.path}'`).join(', ')}; nothing to tie`);
 
   const inner = layout === 'wrapper' ? 'token_adapter.trainable_tokens_delta' : 'trainable_tokens_delta';
   context.checkPlannedParameters(
@@ -107,6 +126,6 @@ export function injectTrainableTokens(context: InjectionContext, targets: readon
   );
   for (const { path, replacement, layer, indices } of [...sources, ...tied]) {
     if (replacement !== undefined) context.replaceModule(path, replacement);
-    layer.addTokens(adapterName, indices, initWeights);
+    layer.addTokens(adapterName, indices, options.initWeights);
   }
 }

@@ -1,7 +1,22 @@
 /** LoRA's `trainable_token_indices`: peft's TrainableTokensWrapper next to the LoRA layers, tied lm_head included. */
 import * as tf from '@tensorflow/tfjs-core';
 import '@peftjs/lora';
-import { Embedding, InvalidArgumentError, NotFoundError, PeftModel, adapterFileNames, getPeftModel, loadAdapterFiles, saveAdapterFiles, type Module, type Parameter } from '@peftjs/core';
+import {
+  Embedding,
+  InvalidArgumentError,
+  Linear,
+  NotFoundError,
+  PeftModel,
+  Sequential,
+  adapterFileNames,
+  getPeftModel,
+  loadAdapterFiles,
+  manualSeed,
+  saveAdapterFiles,
+  setWarningHandler,
+  type Module,
+  type Parameter,
+} from '@peftjs/core';
 import { runPeftContractTests } from '@peftjs/core/testing';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +40,7 @@ const logitsOf = (model: Module<never, unknown>): number[] => {
     tf.dispose(input.inputIds);
   }
 };
+const rowsEqual = (a: tf.Tensor, b: tf.Tensor, row: number) => tf.tidy(() => tf.all(tf.equal(tf.gather(a, [row]), tf.gather(b, [row]))).dataSync()[0] === 1);
 const values = (p: Parameter | tf.Tensor) => Array.from((p instanceof tf.Tensor ? p : p.variable).dataSync());
 
 describe("LoRA with trainable_token_indices (peft's TrainableTokensWrapper)", () => {
@@ -153,7 +169,6 @@ describe("LoRA with trainable_token_indices (peft's TrainableTokensWrapper)", ()
     const cases: Array<[unknown, unknown, string]> = [
       [[0, 99], TokenIndicesError, "expected integer token indices in [0, 30) (the embedding's rows), found [99]"],
       [{ nowhere: [1] }, NotFoundError, "LORA 'trainable_token_indices': module 'nowhere' is not in the model"],
-      [{ wte: [1], lm_head: [2] }, TokenIndicesError, "'lm_head' shares its weight with 'transformer.wte', so it must train the same tokens"],
       [7, TokenIndicesError, "expected a list of token indices or an object of module name -> token indices, found 7"],
     ];
     for (const [indices, type, message] of cases) {
@@ -166,12 +181,55 @@ describe("LoRA with trainable_token_indices (peft's TrainableTokensWrapper)", ()
     const both = () => getPeftModel(base, { ...LORA, modules_to_save: ['wte'], trainable_token_indices: { wte: [1] } });
     expect(both).toThrow(InvalidArgumentError);
     expect(both).toThrow("'trainable_token_indices': 'wte' is also in modules_to_save");
-    // Naming the tied head with the embedding's rows is the same as leaving it out (it follows anyway).
-    const tied = getPeftModel(base, { ...LORA, trainable_token_indices: { wte: [1], lm_head: [1] } });
-    expect([...adapterFileNames(tied as never, 'default').keys()].filter((n) => n.includes('trainable_tokens'))).toEqual([
-      'base_model.model.transformer.wte.token_adapter.trainable_tokens_delta',
-    ]);
+    base.dispose();
+  });
+
+  // peft's ensure_weight_tying for trainable_token_indices (peft issue 2864's table, PR 2870).
+  test('ensure_weight_tying: a named tied head with the same rows is tied, with other rows an error; without it the head trains apart', () => {
+    const tokenFiles = (model: PeftModel<never, unknown>) => [...adapterFileNames(model as never, 'default').keys()].filter((n) => n.includes('trainable_tokens'));
+    const tied = getPeftModel(makeGpt2(), { ...LORA, ensure_weight_tying: true, trainable_token_indices: { wte: [1, 2], lm_head: [1, 2] } });
+    expect(tokenFiles(tied as never)).toEqual(['base_model.model.transformer.wte.token_adapter.trainable_tokens_delta']);
+    expect((tied.baseModel.getSubmodule('lm_head') as unknown as TrainableTokensWrapper).tokenAdapter.source).toBeDefined();
     tied.dispose();
+
+    const base = makeGpt2();
+    const refuse = () => getPeftModel(base, { ...LORA, ensure_weight_tying: true, trainable_token_indices: { wte: [1], lm_head: [2] } });
+    expect(refuse).toThrow(TokenIndicesError);
+    expect(refuse).toThrow("'lm_head' shares its weight with 'transformer.wte' and ensure_weight_tying is true, so it must train the same tokens");
+    expect(base.getSubmodule('lm_head')).not.toBeInstanceOf(TrainableTokensWrapper);
+
+    // Backward compatible (peft's default): each named module trains rows of its own, input and output apart.
+    const apart = getPeftModel(base, { ...LORA, trainable_token_indices: { wte: [1], lm_head: [2] } });
+    expect(tokenFiles(apart as never)).toEqual([
+      'base_model.model.transformer.wte.token_adapter.trainable_tokens_delta',
+      'base_model.model.lm_head.token_adapter.trainable_tokens_delta',
+    ]);
+    perturb(apart.adapterState('default'), 9);
+    const input = tokenInput();
+    const [logits, hidden, head, table] = tf.tidy(() => {
+      const gpt2 = apart.baseModel as unknown as { transformer: Module<unknown, { lastHiddenState: tf.Tensor }> };
+      const wrapper = apart.baseModel.getSubmodule('lm_head') as unknown as TrainableTokensWrapper;
+      return [(apart.call(input as never) as { logits: tf.Tensor }).logits, gpt2.transformer.call(input).lastHiddenState, wrapper.tokenAdapter.replacedWeight(['default']), wrapper.tokenAdapter.weight.variable].map((t) => tf.keep(t));
+    });
+    // The head uses its own row 2 and the plain row 1; the embedding's trained row 1 is not in the head.
+    expectClose(Array.from(logits.dataSync()), Array.from(tf.tidy(() => tf.matMul(hidden, head, false, true)).dataSync()), 1e-6);
+    expect(rowsEqual(head, table, 1)).toBe(true);
+    expect(rowsEqual(head, table, 2)).toBe(false);
+    tf.dispose([logits, hidden, head, table, input.inputIds]);
+    apart.dispose();
+  });
+
+  test('ensure_weight_tying on a model without tied weights warns that there is nothing to tie', () => {
+    const warnings: string[] = [];
+    const previous = setWarningHandler((message) => warnings.push(message));
+    try {
+      manualSeed(2);
+      const net = new Sequential(new Embedding(10, 4), new Linear(4, 4));
+      getPeftModel(net, { ...LORA, target_modules: ['1'], fan_in_fan_out: false, ensure_weight_tying: true, trainable_token_indices: { 0: [1, 2] } }).dispose();
+    } finally {
+      setWarningHandler(previous);
+    }
+    expect(warnings).toEqual(["TRAINABLE_TOKENS: ensure_weight_tying is true but no module shares a weight with '0'; nothing to tie"]);
   });
 });
 

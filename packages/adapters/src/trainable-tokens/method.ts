@@ -18,7 +18,8 @@ function injectTokens(context: InjectionContext<TrainableTokensConfig>): void {
   const { model, config } = context;
   config.target_modules ??= inputEmbeddingsName(model);
   const paths = findTargetModules(model, config, { method: TRAINABLE_TOKENS });
-  injectTrainableTokens(context, paths.map((path) => ({ path, indices: config.token_indices })), config.init_weights, 'layer');
+  // peft's TrainableTokensModel ties the modules tied to a target, but a module targeted itself trains apart.
+  injectTrainableTokens(context, paths.map((path) => ({ path, indices: config.token_indices })), { initWeights: config.init_weights, layout: 'layer', ensureWeightTying: false });
 }
 
 /** Each tied layer's file name, pointing at its source's (`model` is the PeftModel: its paths are peft's file names). */

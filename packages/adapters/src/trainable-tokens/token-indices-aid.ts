@@ -4,7 +4,8 @@
  * embedding; an object maps module names (matched on the end of the path, at
  * a dot) to their rows. Each becomes a TrainableTokensWrapper, peft's layout,
  * and modules tied to an adapted embedding follow it (peft's tied wrappers,
- * which save nothing of their own). Registered with core as a training aid,
+ * which save nothing of their own); `ensure_weight_tying` decides for a tied
+ * module the object names itself (see inject.ts). Registered with core as a training aid,
  * so any method's config may carry the key.
  */
 import { InvalidArgumentError, NotFoundError, adaptableModules, closestNames, matchesModuleKey, quoteText, quoteValue, type AuxiliaryTraining, type InjectionContext } from '@peftjs/core';
@@ -42,8 +43,8 @@ export const trainableTokenIndicesAid: AuxiliaryTraining = {
   configKey: TRAINABLE_TOKEN_INDICES,
   tensorKeyPrefixes: ['trainable_tokens_'],
   inject(context) {
-    const spec = (context.config as unknown as Record<string, unknown>)[TRAINABLE_TOKEN_INDICES];
+    const config = context.config as unknown as Record<string, unknown>;
     // peft's wrapper starts the rows as copies (init_weights true): a no-op until trained.
-    injectTrainableTokens(context, targetsOf(context, spec), true, 'wrapper');
+    injectTrainableTokens(context, targetsOf(context, config[TRAINABLE_TOKEN_INDICES]), { initWeights: true, layout: 'wrapper', ensureWeightTying: config.ensure_weight_tying === true });
   },
 };
