@@ -2,7 +2,8 @@
  * peft's LNTuningLayer: a trainable copy of a norm layer per adapter, kept at
  * `ln_tuning_layers.<adapter>` (peft's names, so file keys match), which runs
  * in place of the base layer while its adapter is active. Only one adapter
- * can run at a time, as in peft: each copy is a whole replacement.
+ * can run at a time, as in peft: each copy is a whole replacement (a
+ * mixed-adapter batch runs each row through its own adapter's copy).
  *
  * Merging is peft's swap: the copy's values go into the base layer and the
  * base values into the copy's slot, so unmerging (the same swap) restores the
@@ -10,7 +11,7 @@
  * peft: save after unmerging.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AdapterLayer, AdapterStateError, ModuleDict, cloneModule, type AnyModule, type Module } from '@peftjs/core';
+import { AdapterLayer, AdapterStateError, BASE_ADAPTER_NAME, ModuleDict, cloneModule, currentMixedBatch, forwardByRowGroups, type AnyModule, type Module } from '@peftjs/core';
 import { warn } from '../util/warn';
 import { LN_TUNING } from './config';
 
@@ -32,6 +33,19 @@ export class LNTuningLayer<In = tf.Tensor, Out = tf.Tensor> extends AdapterLayer
 
   adapterNames(): string[] {
     return this.copies.keys();
+  }
+
+  /** A mixed-adapter batch (core's withAdapterNames): each row through its adapter's copy, `__base__` rows through the norm. */
+  override forward(input: In): Out {
+    const batch = currentMixedBatch();
+    if (batch === undefined || this.adaptersDisabled) return super.forward(input);
+    if (this.merged) throw new AdapterStateError(`${LN_TUNING}: a mixed-adapter batch needs unmerged adapters; call unmergeAdapter() first`);
+    if (!(input instanceof tf.Tensor)) throw new AdapterStateError(`${LN_TUNING}: a mixed-adapter batch needs a tensor input with one row per adapter name`);
+    const rowGroups = batch.adapterNames.map((name) => (this.copies.has(name) ? name : BASE_ADAPTER_NAME));
+    return forwardByRowGroups(input, rowGroups, (group, rowsOf) => {
+      const module = group === BASE_ADAPTER_NAME ? this.baseLayer : this.copies.get(group);
+      return module.call(rowsOf(input) as unknown as In) as unknown as tf.Tensor;
+    }) as unknown as Out;
   }
 
   protected forwardWithAdapters(input: In, adapters: readonly string[]): Out {

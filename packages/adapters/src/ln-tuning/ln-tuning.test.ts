@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, NotFoundError, PeftModel, Sequential, adapterFileNames, getPeftModel, loadAdapterFiles, manualSeed, saveAdapterFiles, setWarningHandler, type Parameter } from '@peftjs/core';
+import { Linear, Module, NotFoundError, PeftModel, Sequential, adapterFileNames, forwardMixedBatch, getPeftModel, loadAdapterFiles, manualSeed, saveAdapterFiles, setWarningHandler, type Parameter } from '@peftjs/core';
 import { runPeftContractTests } from '@peftjs/core/testing';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -142,6 +142,25 @@ describe('LN_TUNING', () => {
     expect(tf.memory().numTensors).toBe(before - 2);
     expect(model.activeAdapters).toEqual(['a']);
     expect(logitsOf(model as never)).toEqual(a);
+    model.dispose();
+  });
+
+  test("a mixed-adapter batch runs each row through its adapter's copies (or the norms, for __base__)", () => {
+    const model = getPeftModel(makeGpt2(), LN, 'a');
+    model.addAdapter('b', { ...LN, target_modules: ['ln_f'] });
+    perturb(model.adapterState('a'), 7);
+    perturb(model.adapterState('b'), 8);
+    const input = tokenInput(3);
+    const names = ['b', '__base__', 'a'];
+    const alone = names.map((name, row) => {
+      const run = () => tf.tidy(() => Array.from(tf.gather((model.call(input as never) as { logits: tf.Tensor }).logits, [row]).dataSync()));
+      if (name === '__base__') return model.disableAdapters(run);
+      model.setAdapter(name);
+      return run();
+    });
+    const mixed = tf.tidy(() => (forwardMixedBatch(model, input as never, names) as { logits: tf.Tensor }).logits.arraySync() as number[][][]);
+    expect(mixed.map((row) => row.flat())).toEqual(alone);
+    tf.dispose(input.inputIds);
     model.dispose();
   });
 

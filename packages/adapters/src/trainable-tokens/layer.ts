@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AdapterLayer, InvalidArgumentError, ParameterDict, functionalCall, init, type MergeOptions, type Module, type Parameter } from '@peftjs/core';
 import { TRAINABLE_TOKENS } from './config';
 import { checkDisjoint } from './indices';
+import { forwardRowsByAdapter, mixedBatchOf } from './mixed-batch';
 import { replaceRows } from './rows';
 
 /** What trainable tokens need of the wrapped module: a [rows, dim] `weight` its forward reads. */
@@ -74,6 +75,11 @@ export class TrainableTokensLayer<In = tf.Tensor, Out = tf.Tensor> extends Adapt
   /** The wrapped module's output with the adapters' rows in its weight. */
   runWith(input: In, adapters: readonly string[]): Out {
     return tf.tidy(() => functionalCall(this.baseLayer, { weight: this.replacedWeight(adapters) }, input) as unknown as tf.Tensor) as unknown as Out;
+  }
+
+  override forward(input: In): Out {
+    const batch = mixedBatchOf(this.adaptersDisabled);
+    return batch === undefined ? super.forward(input) : forwardRowsByAdapter(this, input, batch, this.merged);
   }
 
   protected forwardWithAdapters(input: In, adapters: readonly string[]): Out {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, PeftModel, ShapeMismatchError, adapterFileNames, adapterFileState, getPeftModel, loadAdapterFiles, saveAdapterFiles, type Module, type Parameter } from '@peftjs/core';
+import { AdapterStateError, InvalidArgumentError, PeftModel, ShapeMismatchError, forwardMixedBatch, adapterFileNames, adapterFileState, getPeftModel, loadAdapterFiles, saveAdapterFiles, type Module, type Parameter } from '@peftjs/core';
 import { runPeftContractTests } from '@peftjs/core/testing';
 import type { GPT2LMHeadModel } from '@peftjs/models';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -138,6 +138,28 @@ describe('TRAINABLE_TOKENS', () => {
     expect(tf.memory().numTensors).toBe(before - 4);
     model.deleteAdapter('a');
     expect(model.baseModel.getSubmodule('lm_head')).not.toBeInstanceOf(TrainableTokensLayer);
+    model.dispose();
+  });
+
+  test("a mixed-adapter batch gives each row its adapter's tokens (or none for __base__), at the input and the tied head", () => {
+    const model = getPeftModel(makeGpt2(), TT, 'a');
+    model.addAdapter('b', { ...TT, token_indices: [TOKENS[0], 20] });
+    perturb(model.adapterState('a'), 7);
+    perturb(model.adapterState('b'), 8);
+    const input = tokenInput(3);
+    const rowsAlone = (names: string[]) =>
+      names.map((name, row) => {
+        const run = () => tf.tidy(() => Array.from(tf.gather((model.call(input as never) as { logits: tf.Tensor }).logits, [row]).dataSync()));
+        if (name === '__base__') return model.disableAdapters(run);
+        model.setAdapter(name);
+        return run();
+      });
+    const names = ['b', '__base__', 'a'];
+    const mixed = tf.tidy(() => (forwardMixedBatch(model, input as never, names) as { logits: tf.Tensor }).logits.arraySync() as number[][][]);
+    expect(mixed.map((row) => row.flat())).toEqual(rowsAlone(names));
+    model.mergeAdapter(['a']);
+    expect(() => forwardMixedBatch(model, input as never, names)).toThrow(AdapterStateError);
+    tf.dispose(input.inputIds);
     model.dispose();
   });
 

@@ -10,6 +10,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { AdapterLayer, type AnyModule, type MergeOptions } from '@peftjs/core';
 import { TRAINABLE_TOKENS } from './config';
 import type { TrainableTokensLayer } from './layer';
+import { forwardRowsByAdapter, mixedBatchOf } from './mixed-batch';
 
 export class TrainableTokensWrapper<In = tf.Tensor, Out = tf.Tensor> extends AdapterLayer<In, Out> {
   readonly peftType = TRAINABLE_TOKENS;
@@ -20,6 +21,11 @@ export class TrainableTokensWrapper<In = tf.Tensor, Out = tf.Tensor> extends Ada
 
   adapterNames(): string[] {
     return this.tokenAdapter.adapterNames();
+  }
+
+  override forward(input: In): Out {
+    const batch = mixedBatchOf(this.adaptersDisabled);
+    return batch === undefined ? super.forward(input) : forwardRowsByAdapter(this.tokenAdapter, input, batch, this.merged);
   }
 
   protected forwardWithAdapters(input: In, adapters: readonly string[]): Out {
