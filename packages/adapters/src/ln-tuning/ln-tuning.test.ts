@@ -4,7 +4,7 @@ import { runPeftContractTests } from '@peftjs/core/testing';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { logitsLoss, makeGpt2, onBackend, perturb, readLogits, tokenInput } from '../../test/helpers';
+import { expectGradientsMatchFiniteDifferences, logitsLoss, makeGpt2, onBackend, perturb, readLogits, tokenInput } from '../../test/helpers';
 import { UnsupportedTargetError } from '../errors';
 import { LNTuningLayer } from './layer';
 
@@ -85,6 +85,15 @@ describe('LN_TUNING', () => {
     }
     const moved = model.adapterState('default').filter(([, p], i) => values(p).some((v, k) => v !== copies[i][k]));
     expect(moved.length).toBe(10);
+    model.dispose();
+  });
+
+  test('gradients of the copies agree with finite differences', () => {
+    const model = getPeftModel(makeGpt2(), { ...LN, target_modules: ['ln_f'] });
+    perturb(model.adapterState('default'), 11);
+    const input = tokenInput();
+    expectGradientsMatchFiniteDifferences(model.adapterState('default'), () => logitsLoss(model.call(input as never) as never), { epsilon: 1e-2, atol: 2e-3, rtol: 2e-2 });
+    tf.dispose(input.inputIds);
     model.dispose();
   });
 
