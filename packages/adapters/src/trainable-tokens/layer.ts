@@ -51,7 +51,8 @@ export class TrainableTokensLayer<In = tf.Tensor, Out = tf.Tensor> extends Adapt
   addTokens(name: string, indices: readonly number[], initWeights: boolean): void {
     if (this.source !== undefined) return;
     const dim = this.weight.shape[1];
-    const rows = tf.tidy(() => tf.gather(this.weight.variable, tf.tensor1d([...indices], 'int32')));
+    // Kept: the originals outlive any tidy the adapter is added in (they are freed with the adapter).
+    const rows = tf.keep(tf.tidy(() => tf.gather(this.weight.variable, tf.tensor1d([...indices], 'int32'))));
     this.originals.set(name, rows);
     this.deltas!.create(name, initWeights ? tf.clone(rows) : init.normal([indices.length, dim]));
     this.tokenIndices.set(name, [...indices]);

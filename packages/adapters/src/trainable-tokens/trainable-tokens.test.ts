@@ -99,7 +99,8 @@ describe('TRAINABLE_TOKENS', () => {
   });
 
   test('merge writes the rows into the (shared) weight and unmerge writes the originals back, bit for bit', () => {
-    const model = getPeftModel(makeGpt2(), TT);
+    // Added inside a tidy: the kept originals must outlive it.
+    const model = tf.tidy(() => getPeftModel(makeGpt2(), TT));
     perturb(model.adapterState('default'), 2);
     const weight = (model.baseModel.getSubmodule(WTE) as unknown as TrainableTokensLayer).weight;
     const base = values(weight);
