@@ -99,8 +99,10 @@ describe('TRAINABLE_TOKENS', () => {
   });
 
   test('merge writes the rows into the (shared) weight and unmerge writes the originals back, bit for bit', () => {
-    // Added inside a tidy: the kept originals must outlive it.
-    const model = tf.tidy(() => getPeftModel(makeGpt2(), TT));
+    // Added inside a tidy scope: the kept originals must outlive it.
+    tf.engine().startScope();
+    const model = getPeftModel(makeGpt2(), TT);
+    tf.engine().endScope();
     perturb(model.adapterState('default'), 2);
     const weight = (model.baseModel.getSubmodule(WTE) as unknown as TrainableTokensLayer).weight;
     const base = values(weight);
@@ -116,6 +118,23 @@ describe('TRAINABLE_TOKENS', () => {
     expect(unloaded.namedModules().some(([, m]) => m instanceof TrainableTokensLayer)).toBe(false);
     expect(logitsOf(unloaded as never)).toEqual(unmerged);
     unloaded.dispose();
+  });
+
+  test('init_weights false starts the rows from N(0, 1); unmerging still restores the base rows (not the random start)', () => {
+    const model = getPeftModel(makeGpt2(), { ...TT, token_indices: Array.from({ length: 20 }, (_, i) => i), init_weights: false });
+    const weight = (model.baseModel.getSubmodule(WTE) as unknown as TrainableTokensLayer).weight;
+    const base = values(weight);
+    const start = values(delta(model));
+    const mean = start.reduce((a, b) => a + b, 0) / start.length;
+    const std = Math.sqrt(start.reduce((a, b) => a + (b - mean) ** 2, 0) / start.length);
+    // 320 draws: the sample mean is within 4 standard errors of 0, the deviation near 1 (the base rows have std 0.02).
+    expect(Math.abs(mean)).toBeLessThan(4 / Math.sqrt(320));
+    expect(std).toBeGreaterThan(0.8);
+    expect(std).toBeLessThan(1.2);
+    model.mergeAdapter();
+    model.unmergeAdapter();
+    expect(values(weight)).toEqual(base);
+    model.dispose();
   });
 
   test('adapters with disjoint tokens run and merge together; overlapping ones are a TokenIndicesError; delete frees the rows', () => {
