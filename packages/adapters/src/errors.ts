@@ -46,3 +46,32 @@ export class PlacementError extends PeftError {
     super('INVALID_PLACEMENT', message);
   }
 }
+
+/**
+ * A target module the method cannot adapt: LN tuning on a module whose
+ * parameters are not all vectors (not a norm), trainable tokens on a module
+ * without a [rows, dim] `weight` table (not an embedding).
+ */
+export class UnsupportedTargetError extends PeftError {
+  static {
+    brandErrorClass(this, 'adapters', 'UnsupportedTargetError');
+  }
+
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super('UNSUPPORTED_TARGET', message);
+  }
+}
+
+/** Token indices that do not fit the embedding: not integers, outside [0, rows), repeated, or none. */
+export class TokenIndicesError extends PeftError {
+  static {
+    brandErrorClass(this, 'adapters', 'TokenIndicesError');
+  }
+
+  constructor(message: string) {
+    super('INVALID_TOKEN_INDICES', message);
+  }
+}

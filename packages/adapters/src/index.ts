@@ -1,9 +1,9 @@
 // @peftjs/adapters: the public API, named explicitly. Importing the package registers
-// BOTTLENECK, IA3 and ADAPTER_FUSION with core.
+// BOTTLENECK, IA3, ADAPTER_FUSION, LN_TUNING and TRAINABLE_TOKENS with core.
 import { registerAdapters } from './register';
 
 export { registerAdapters } from './register';
-export { CompositionError, PlacementError, type CompositionErrorReason } from './errors';
+export { CompositionError, PlacementError, UnsupportedTargetError, TokenIndicesError, type CompositionErrorReason } from './errors';
 
 // Bottleneck adapters.
 export {
@@ -23,6 +23,18 @@ export { bottleneckMethod } from './bottleneck/method';
 export { IA3, ia3ConfigSchema, type IA3Config } from './ia3/config';
 export { IA3Layer, isIA3Layer } from './ia3/layer';
 export { ia3Method } from './ia3/method';
+
+// LN tuning.
+export { LN_TUNING, lnTuningConfigSchema, type LNTuningConfig } from './ln-tuning/config';
+export { LNTuningLayer, isLNTuningLayer } from './ln-tuning/layer';
+export { lnTuningMethod } from './ln-tuning/method';
+
+// Trainable tokens.
+export { TRAINABLE_TOKENS, trainableTokensConfigSchema, type TrainableTokensConfig } from './trainable-tokens/config';
+export { TrainableTokensLayer, isTrainableTokensLayer, type WeightTable } from './trainable-tokens/layer';
+export { TrainableTokensWrapper, isTrainableTokensWrapper } from './trainable-tokens/wrapper';
+export { trainableTokensMethod } from './trainable-tokens/method';
+export { trainableTokenIndicesAid, TRAINABLE_TOKEN_INDICES } from './trainable-tokens/token-indices-aid';
 
 // AdapterFusion.
 export { ADAPTER_FUSION, fusionConfigSchema, type FusionConfig } from './fusion/config';

@@ -69,6 +69,8 @@ export interface PeftErrorCodes {
   // ---- @peftjs/adapters -------------------------------------------------------
   INVALID_COMPOSITION: 'CompositionError';
   INVALID_PLACEMENT: 'PlacementError';
+  UNSUPPORTED_TARGET: 'UnsupportedTargetError';
+  INVALID_TOKEN_INDICES: 'TokenIndicesError';
 
   // ---- @peftjs/prompt-tuning --------------------------------------------------
   UNSUPPORTED_MODEL: 'UnsupportedModelError';

@@ -10,6 +10,7 @@
  */
 import {
   InvalidArgumentError,
+  auxiliaryTraining,
   checkModulePattern,
   compilePatternKey,
   defineConfigSchema,
@@ -102,7 +103,6 @@ const UNSUPPORTED_WHEN_SET: Array<[keyof LoraConfig, string]> = [
   ['layer_replication', 'layer replication'],
   ['megatron_config', 'Megatron parallel layers'],
   ['use_qalora', 'QALoRA'],
-  ['trainable_token_indices', 'trainable tokens'],
   ['target_parameters', 'targeting parameters'],
   ['alora_invocation_tokens', 'activated LoRA'],
   ['arrow_config', 'Arrow routing'],
@@ -113,6 +113,10 @@ function validate(config: LoraConfig): void {
     throw new InvalidArgumentError(`LORA config: ${message}`);
   };
   if (config.lora_dropout >= 1) fail(`'lora_dropout': expected a number in [0, 1), found ${config.lora_dropout}`);
+  // Trainable tokens are @peftjs/adapters' (peft's TrainableTokensWrapper), a training aid core runs after LoRA's injection.
+  if (config.trainable_token_indices != null && auxiliaryTraining('trainable_token_indices') === undefined) {
+    fail("'trainable_token_indices' (trainable tokens) needs @peftjs/adapters: import it to register trainable tokens");
+  }
   for (const [key, what] of UNSUPPORTED_WHEN_SET) {
     const value = config[key];
     const set = Array.isArray(value) ? value.length > 0 : value !== undefined && value !== null && value !== false;

@@ -13,9 +13,11 @@
 import {
   InvalidArgumentError,
   NotFoundError,
+  adaptableModules,
   defaultTargetModules,
   findTargetModules,
   isAdapterLayer,
+  matchesModuleKey,
   type AnyModule,
   type InjectionContext,
   type Parameter,
@@ -36,6 +38,7 @@ export function injectLora(context: InjectionContext<LoraConfig>): void {
   checkSingleBiasAdapter(model, config);
   config.target_modules ??= defaultTargets(model);
   const paths = findTargetModules(model, config, { method: LORA, allLinear: (module, path) => isLinearLayer(module) && !isOutputHead(model, module, path) });
+  refuseTyingAdapters(model, config, paths);
   const init = initScheme(config.init_lora_weights);
   const targets = paths.map((path) => planTarget(model.getSubmodule(path), path, config, init));
   warnAboutLayout(targets, config);
@@ -62,6 +65,29 @@ export function injectLora(context: InjectionContext<LoraConfig>): void {
   }
   const adapted = targets.map((target) => target.layer);
   for (const bias of trainedBiases(model, config, adapted)) context.claimParameter(bias);
+}
+
+/**
+ * peft's `ensure_weight_tying` on modules whose weight another module shares
+ * (GPT-2's wte and lm_head): peft then shares the adapters or saved copies
+ * between them. peftjs does that for trainable_token_indices (@peftjs/adapters)
+ * but not for LoRA layers or modules_to_save copies, which would silently
+ * untie: refused, before anything changes.
+ */
+function refuseTyingAdapters(model: AnyModule, config: LoraConfig, paths: readonly string[]): void {
+  if (config.ensure_weight_tying !== true) return;
+  const owners = new Map<Parameter, number>();
+  for (const [, module] of adaptableModules(model)) for (const [, p] of module.namedOwnParameters()) owners.set(p, (owners.get(p) ?? 0) + 1);
+  const saved = config.modules_to_save ?? [];
+  const tied = adaptableModules(model).filter(
+    ([path, module]) => (paths.includes(path) || matchesModuleKey(saved, path, 'modules_to_save')) && module.namedOwnParameters().some(([, p]) => owners.get(p)! > 1),
+  );
+  if (tied.length > 0) {
+    throw new InvalidArgumentError(
+      `${LORA}: ensure_weight_tying is true and '${tied[0][0]}' shares its weight with another module; peftjs ties trainable_token_indices only, ` +
+        'not LoRA layers or modules_to_save copies of tied modules: leave it out of target_modules and modules_to_save, or set ensure_weight_tying false',
+    );
+  }
 }
 
 function defaultTargets(model: AnyModule): string[] {

@@ -15,6 +15,7 @@ import type { PeftConfig } from './config/schema';
 import { floatPathsToWrite, keysToWrite } from './config/written-keys';
 import { AdapterStateError, AdapterTensorMismatchError } from './errors';
 import type { PeftModel } from './peft-model';
+import { auxiliaryTrainingFor } from './auxiliary-training';
 import { getPeftMethod } from './registry';
 
 export interface AdapterFileState {
@@ -52,7 +53,8 @@ export function peftFileNameOf(model: PeftModel<never, unknown>, config: PeftCon
   const own = method.fileName?.(relative ?? path, adapterName, model as unknown as AnyModule);
   if (own !== undefined) return own;
   if (relative === undefined) return undefined;
-  return toPeftFileName(relative, { adapterName, tensorKeyPrefixes: method.tensorKeyPrefixes, modulesToSave: config.modules_to_save ?? [] });
+  const tensorKeyPrefixes = [...method.tensorKeyPrefixes, ...auxiliaryTrainingFor(config).flatMap((aid) => aid.tensorKeyPrefixes)];
+  return toPeftFileName(relative, { adapterName, tensorKeyPrefixes, modulesToSave: config.modules_to_save ?? [] });
 }
 
 function fileNaming(model: PeftModel<never, unknown>, adapterName: string): FileNaming {
@@ -132,6 +134,7 @@ export function adapterFileState(model: PeftModel<never, unknown>, adapterName: 
   const computed = computeFileTensors(model, adapterName, named);
   const tensors: Record<string, tf.Tensor> = Object.fromEntries([...named].map(([fileName, [, p]]) => [fileName, p.variable as tf.Tensor]));
   Object.assign(tensors, computed);
+  for (const [copy, of] of tiedFileNames(model, adapterName)) if (Object.hasOwn(tensors, of) && !Object.hasOwn(tensors, copy)) tensors[copy] = tensors[of];
   return { config: jsonConfig, floatPaths, tensors, dispose: () => tf.dispose(Object.values(computed)) };
 }
 
@@ -152,7 +155,9 @@ function toJsonConfig(config: PeftConfig, written: ReadonlySet<string>): Adapter
  */
 export function assignAdapterFileState(model: PeftModel<never, unknown>, adapterName: string, tensors: Readonly<Record<string, tf.Tensor>>): void {
   const { named: expected, unwritten } = fileNaming(model, adapterName);
-  const unexpected = Object.keys(tensors).filter((name) => !expected.has(name));
+  const copies = tiedFileNames(model, adapterName);
+  checkTiedCopies(copies, expected, tensors);
+  const unexpected = Object.keys(tensors).filter((name) => !expected.has(name) && !copies.has(name));
   // Names come from files: own properties only ('constructor' in {} is true).
   const missing = [...expected.keys()].filter((name) => !Object.hasOwn(tensors, name));
   if (unexpected.length > 0) throwIfComputed(model, adapterName, unexpected, expected, unwritten);
@@ -167,6 +172,21 @@ export function assignAdapterFileState(model: PeftModel<never, unknown>, adapter
     if (!tf.util.arraysEqual(value.shape, parameter.shape)) throw new ShapeMismatchError(`adapter tensor '${name}'`, parameter.shape, value.shape);
   }
   for (const [name, [, parameter]] of expected) parameter.assign(tensors[name]);
+}
+
+/** The method's tied file names (PeftMethod.tiedFileNames): copy -> the file name it copies. */
+function tiedFileNames(model: PeftModel<never, unknown>, adapterName: string): ReadonlyMap<string, string> {
+  const method = getPeftMethod(model.peftConfig[adapterName].peft_type);
+  return method.tiedFileNames?.(model as unknown as AnyModule, adapterName) ?? new Map();
+}
+
+/** A copy a file holds must have the shape of the tensor it copies (its values are not read: the original is loaded). */
+function checkTiedCopies(copies: ReadonlyMap<string, string>, expected: FileNaming['named'], tensors: Readonly<Record<string, tf.Tensor>>): void {
+  for (const [copy, of] of copies) {
+    const holder = expected.get(of);
+    if (!Object.hasOwn(tensors, copy) || holder === undefined) continue;
+    if (!tf.util.arraysEqual(tensors[copy].shape, holder[1].shape)) throw new ShapeMismatchError(`adapter tensor '${copy}' (a copy of '${of}')`, holder[1].shape, tensors[copy].shape);
+  }
 }
 
 /** Names from files for a message: the first few, quoted and cut, and how many more. */

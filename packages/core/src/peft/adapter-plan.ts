@@ -37,7 +37,7 @@ export class AdapterPlan {
     return `${this.config.peft_type} adapter '${this.adapterName}'`;
   }
 
-  /** Every planned shape can be allocated and, for a load, is the file's. */
+  /** Every planned shape can be allocated and, for a load, is the file's. Several calls add up. */
   check(planned: readonly PlannedParameter[]): void {
     for (const { path, shape } of planned) {
       const valid = shape.every((d) => Number.isSafeInteger(d) && d >= 0);
@@ -50,7 +50,8 @@ export class AdapterPlan {
       }
     }
     if (this.fileShapes !== undefined) this.checkAgainstFile(planned, this.fileShapes);
-    this.planned = planned;
+    // A method and the training aids its config asks for (trainable_token_indices) each plan their own parameters.
+    this.planned = [...(this.planned ?? []), ...planned];
   }
 
   private checkAgainstFile(planned: readonly PlannedParameter[], fileShapes: ReadonlyMap<string, readonly number[]>): void {

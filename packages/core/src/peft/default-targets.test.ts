@@ -72,4 +72,20 @@ describe("peft's default targets by Hugging Face model_type", () => {
     model.dispose();
     odd.dispose();
   });
+
+  // peft's TRANSFORMERS_MODELS_TO_LNTUNING_TARGET_MODULES_MAPPING; it has no entry for bert, gemma2 or gemma3_text.
+  test.each([
+    ['gpt2', ['ln_1', 'ln_2', 'ln_f']],
+    ['llama', ['input_layernorm', 'post_attention_layernorm', 'norm']],
+    ['mistral', ['input_layernorm', 'post_attention_layernorm', 'norm']],
+    ['gemma', ['input_layernorm', 'post_attention_layernorm', 'norm']],
+    ['qwen2', ['post_attention_layernorm']],
+    ['qwen3', ['post_attention_layernorm']],
+    ['bert', undefined],
+    ['gemma2', undefined],
+  ])('LN_TUNING on %s: %j', (type, targets) => {
+    const model = decoder({ modelType: type });
+    expect(defaultTargetModules(model, 'LN_TUNING')).toEqual(targets === undefined ? undefined : { target_modules: targets });
+    model.dispose();
+  });
 });

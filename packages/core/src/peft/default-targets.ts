@@ -1,7 +1,8 @@
 /**
  * peft's default target_modules per architecture, for every method
  * (peft's TRANSFORMERS_MODELS_TO_<METHOD>_TARGET_MODULES_MAPPING and, for IA3,
- * ..._FEEDFORWARD_MODULES_MAPPING), for the architectures peftjs knows.
+ * ..._FEEDFORWARD_MODULES_MAPPING), for the architectures peftjs knows: LoRA,
+ * IA3 and LN tuning.
  *
  * peft keys these tables by the Hugging Face `model_type`, and so do we. A
  * model says its type through `config.modelType` (or `config.model_type`);
@@ -27,7 +28,12 @@ const IA3_K_V_DOWN = { target_modules: ['k_proj', 'v_proj', 'down_proj'], feedfo
 const IA3_Q_V_DOWN = { target_modules: ['q_proj', 'v_proj', 'down_proj'], feedforward_modules: ['down_proj'] };
 const BERT_IA3 = { target_modules: ['key', 'value', 'output.dense'], feedforward_modules: ['output.dense'] };
 
-const DEFAULTS: Readonly<Record<string, Readonly<Record<KnownArchitecture, DefaultTargets>>>> = {
+// peft's TRANSFORMERS_MODELS_TO_LNTUNING_TARGET_MODULES_MAPPING: peft has no entry for BERT, RoBERTa or the newer Gemmas.
+const LLAMA_NORMS = { target_modules: ['input_layernorm', 'post_attention_layernorm', 'norm'] };
+const QWEN_NORMS = { target_modules: ['post_attention_layernorm'] };
+
+// A method's table may leave architectures out (peft's tables differ per method): those get no default.
+const DEFAULTS: Readonly<Record<string, Readonly<Partial<Record<KnownArchitecture, DefaultTargets>>>>> = {
   LORA: {
     gpt2: { target_modules: ['c_attn'] },
     bert: { target_modules: ['query', 'value'] },
@@ -52,6 +58,14 @@ const DEFAULTS: Readonly<Record<string, Readonly<Record<KnownArchitecture, Defau
     gemma3_text: IA3_Q_V_DOWN,
     qwen2: IA3_Q_V_DOWN,
     qwen3: IA3_Q_V_DOWN,
+  },
+  LN_TUNING: {
+    gpt2: { target_modules: ['ln_1', 'ln_2', 'ln_f'] },
+    llama: LLAMA_NORMS,
+    mistral: LLAMA_NORMS,
+    gemma: LLAMA_NORMS,
+    qwen2: QWEN_NORMS,
+    qwen3: QWEN_NORMS,
   },
 };
 
@@ -102,5 +116,6 @@ export function defaultTargetModules(model: AnyModule, peftType: string): Defaul
   const architecture = knownArchitecture(model);
   if (architecture === undefined || !Object.hasOwn(DEFAULTS, peftType)) return undefined;
   const known = DEFAULTS[peftType][architecture];
+  if (known === undefined) return undefined;
   return { target_modules: [...known.target_modules], ...(known.feedforward_modules ? { feedforward_modules: [...known.feedforward_modules] } : {}) };
 }

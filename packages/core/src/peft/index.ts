@@ -16,6 +16,7 @@ export type { LoadAdapterBytesOptions } from './adapter-sources';
 export { adapterFileState, assignAdapterFileState, adapterFileNames, type AdapterFileState } from './adapter-files';
 export { registerPeftMethod, unregisterPeftMethod, getPeftMethod, registeredPeftTypes, parsePeftConfig } from './registry';
 export type { PeftMethod, InjectionContext, ForwardTransform, PlannedParameter } from './method';
+export { registerAuxiliaryTraining, auxiliaryTraining, auxiliaryTrainingFor, type AuxiliaryTraining } from './auxiliary-training';
 export { defineConfigSchema, COMMON_FIELDS, type PeftConfig, type ConfigSchema, type ConfigOf, type FieldTable } from './config/schema';
 export { fields, type Field, type NumberOptions } from './config/fields';
 export { TASK_HEADS, taskHeads } from './task-heads';

@@ -116,4 +116,13 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
    * computes the name is an AdapterStateError saying so.
    */
   computedFileTensors?(model: AnyModule, adapterName: string): Record<string, tf.Tensor>;
+  /**
+   * Optional: file names that hold a second copy of one of the adapter's
+   * tensors, each mapped to the file name of the tensor it copies. peft
+   * writes a tensor registered at two paths (a tied layer's, say) under both,
+   * cloned since safetensors allows no aliases. Saving writes the copy;
+   * loading accepts it with the copied tensor's shape (the copied tensor is
+   * the one loaded) or its absence. `model` is the PeftModel.
+   */
+  tiedFileNames?(model: AnyModule, adapterName: string): ReadonlyMap<string, string>;
 }

@@ -27,6 +27,7 @@ import type { LoadAdapterOptions, SaveAdapterOptions } from './peft-model-io';
 import type { LoadAdapterBytesOptions } from './adapter-sources';
 import type { AdapterBytes } from '../io/peft/adapter-bytes';
 import { isHttpUrl } from '../io/http/adapter-fetch';
+import { auxiliaryTrainingFor } from './auxiliary-training';
 import { getPeftMethod } from './registry';
 import { adaptableModules } from './targets';
 import { planModulesToSave, wrapModulesToSave } from './task-heads';
@@ -194,6 +195,7 @@ export class PeftModel<In = tf.Tensor, Out = tf.Tensor> extends Module<In, Out> 
         const savedModules = planModulesToSave(model, config, fromFile);
         method.inject(context);
         wrapModulesToSave(context, savedModules);
+        for (const aid of auxiliaryTrainingFor(config)) aid.inject(context);
       } catch (error) {
         for (const layer of this.adapterLayers()) layer.deleteAdapter(adapterName);
         for (const [path, original] of replaced.reverse()) model.setSubmodule(path, original);
