@@ -101,7 +101,7 @@ test('the results validate against the schema, and the reports are written', () 
   const out = temporaryFolder('out');
   const written = writeReport(results, out);
   expect(written.errors).toEqual([]);
-  for (const file of ['results.json', 'results.schema.json', 'report.md', 'charts/mnist-mlp-quality-vs-parameters.svg', 'charts/mnist-mlp-quality-vs-shots.svg', 'charts/mnist-mlp-step-time.svg', 'charts/mnist-mlp-memory.svg']) {
+  for (const file of ['results.json', 'results.schema.json', 'report.md', 'charts/mnist-mlp-quality-vs-parameters.svg', 'charts/mnist-mlp-quality-vs-shots.svg', 'charts/mnist-mlp-step-time.svg', 'charts/mnist-mlp-memory.svg', 'charts/mnist-mlp-forgetting-vs-quality.svg', 'report.html']) {
     expect(existsSync(path.join(out, file))).toBe(true);
   }
   const svg = readFileSync(path.join(out, 'charts/mnist-mlp-quality-vs-parameters.svg'), 'utf8');
