@@ -1,7 +1,9 @@
 /** The charts of a run, per task: quality against trainable parameters, quality against shots (with interval bands), forgetting against quality, step time and memory per method. */
 import { barChart, lineChart, scatterChart } from './svg';
 import { tradeoffChart } from './svg-tradeoff';
-import { byMethod, formatBytes, formatRatio, representative, shotName } from './format';
+import { byMethod, formatBytes, formatRatio, headlineShot, representative, shotName } from './format';
+
+export { headlineShot } from './format';
 import type { BenchResults, MethodResult, TaskRecord } from './results';
 
 export interface Chart {
@@ -16,11 +18,6 @@ export interface Chart {
 const scale = (task: TaskRecord) => (task.metric?.name === 'accuracy' ? 100 : 1);
 const axisLabel = (task: TaskRecord) => (task.metric?.name === 'accuracy' ? 'accuracy (%)' : `${task.metric?.name ?? 'quality'}${task.metric && !task.metric.higherIsBetter ? ' (lower is better)' : ''}`);
 
-/** The shot count the parameter chart shows: the largest few-shot one (at most 10), else the first. */
-export function headlineShot(task: TaskRecord): string {
-  const numeric = task.shots.filter((s): s is number => typeof s === 'number' && s <= 10);
-  return shotName(numeric.length > 0 ? Math.max(...numeric) : task.shots[0]);
-}
 
 export function taskCharts(task: TaskRecord, results: BenchResults['results']): Chart[] {
   if (task.status !== 'ok') return [];

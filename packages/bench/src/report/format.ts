@@ -82,9 +82,16 @@ export function qualityCell(result: MethodResult, metric: TaskRecord['metric']):
   return result.versusFull?.quality && !result.versusFull.quality.distinguishable ? `${text} ${NOT_DISTINGUISHABLE}` : text;
 }
 
-/** The forgetting cell of a row (the first shot that measured it), in accuracy points, marked as quality cells are. */
-export function forgettingCell(row: { byShot: Map<string, MethodResult> }): string {
-  const result = [...row.byShot.values()].find((x) => x.forgetting !== null);
+/** The shot count charts and the forgetting column show: the largest few-shot one (at most 10), else the first. */
+export function headlineShot(task: TaskRecord): string {
+  const numeric = task.shots.filter((s): s is number => typeof s === 'number' && s <= 10);
+  return shotName(numeric.length > 0 ? Math.max(...numeric) : task.shots[0]);
+}
+
+/** The forgetting cell of a row at `shot` (else the first shot that measured it), in accuracy points, marked as quality cells are. */
+export function forgettingCell(row: { byShot: Map<string, MethodResult> }, shot?: string): string {
+  const atShot = shot === undefined ? undefined : row.byShot.get(shot);
+  const result = atShot?.forgetting ? atShot : [...row.byShot.values()].find((x) => x.forgetting !== null);
   if (!result) return '-';
   // Forgetting is a difference of accuracies: it ranges over [-1, 1].
   const text = formatSummary(result.forgetting, 'accuracy', 2);

@@ -12,7 +12,7 @@ import { taskRows } from './task-table';
 const STYLE = `
 body { font-family: Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #222; line-height: 1.4; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.5rem; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.85rem; }
+table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.85rem; } .table { overflow-x: auto; }
 th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; white-space: nowrap; }
 th { background: #f4f4f4; } td:not(:first-child) { text-align: right; font-variant-numeric: tabular-nums; }
 tr:nth-child(even) td { background: #fafafa; }
@@ -34,7 +34,8 @@ function inline(text: string): string {
 function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const head = `<tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
   const body = rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n');
-  return `<table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+  // Wide tables scroll inside their box instead of widening the page.
+  return `<div class="table"><table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
 }
 
 /**

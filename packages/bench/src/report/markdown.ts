@@ -45,7 +45,7 @@ export const READING_GUIDE =
   '*trainable* counts what is trained and stored per task (for meta-learners: what the inner loop adapts); *optimizer state* is Adam\'s for those parameters (meta-learners: for the meta-parameters). ' +
   '*peak memory* is the high-water mark of tensor bytes while training, above what existed before the base was built. *step time* is the median training step over full fine-tuning\'s on the same task and shot, measured in this run ' +
   '(meta-learners: one meta-step). *latency* is the median forward pass over the unadapted base\'s, interleaved; in brackets with the adapter merged. *stored per task* is the saved adapter folder (peft layout) or the trained tensors as safetensors. ' +
-  '*forgetting* is the base task\'s accuracy before minus after adaptation, in points.';
+  '*forgetting* is the base task\'s accuracy before minus after adaptation, in points, at the largest shot count up to 10 (the paired table has every shot).';
 
 /** The run in one sentence, and the environment as list items (plain text). */
 export function runSummary(results: BenchResults): { headline: string; environment: string[] } {

@@ -12,21 +12,21 @@ export function pairedTable(task: TaskRecord, results: readonly MethodResult[]):
   const span = metricSpan(task.metric);
   const shots = task.shots.map(shotName);
   const rows: string[][] = [];
-  let forgettingMeasured = false;
-  for (const row of byMethod(task, results)) {
-    const compared = [...row.byShot.values()].filter((r) => r.versusFull !== null);
-    if (compared.length === 0) continue;
-    const forgetting = compared.find((r) => r.versusFull!.forgetting !== null);
-    if (forgetting) forgettingMeasured = true;
+  const compared = byMethod(task, results).filter((row) => [...row.byShot.values()].some((r) => r.versusFull !== null));
+  if (compared.length === 0) return undefined;
+  // Forgetting columns only where some method measured it (tasks without a base task have none).
+  const forgettingShots = shots.filter((s) => compared.some((row) => row.byShot.get(s)?.versusFull?.forgetting));
+  for (const row of compared) {
+    const at = (s: string) => row.byShot.get(s)?.versusFull;
     rows.push([
       row.title,
-      ...shots.map((s) => formatDifference(row.byShot.get(s)?.versusFull?.quality ?? null, metric, span)),
-      forgetting ? `${formatDifference(forgetting.versusFull!.forgetting, 'accuracy', 1)} @${shotName(forgetting.shot)}` : '-',
+      ...shots.map((s) => formatDifference(at(s)?.quality ?? null, metric, span)),
+      // Forgetting is a difference of accuracies, so its range is 1 wide.
+      ...forgettingShots.map((s) => formatDifference(at(s)?.forgetting ?? null, 'accuracy', 1)),
     ]);
   }
-  if (rows.length === 0) return undefined;
-  const header = ['method', ...shots.map((s) => `Δ ${metricLabel(task)} @${s}`), 'Δ forgetting'];
-  return forgettingMeasured ? { header, rows } : { header: header.slice(0, -1), rows: rows.map((r) => r.slice(0, -1)) };
+  const header = ['method', ...shots.map((s) => `Δ ${metricLabel(task)} @${s}`), ...forgettingShots.map((s) => `Δ forgetting @${s}`)];
+  return { header, rows };
 }
 
 export const PAIRED_LEGEND =

@@ -184,7 +184,7 @@ function band(series: Series, fill: string, x: (i: number) => number, y: (v: num
       const dx = run.length === 1 ? [-4, 4] : indices.map(() => 0);
       const top = indices.map((i, j) => `${(x(i) + dx[j]).toFixed(1)},${y(series.high![i]!).toFixed(1)}`);
       const bottom = indices.map((i, j) => `${(x(i) + dx[j]).toFixed(1)},${y(series.low![i]!).toFixed(1)}`).reverse();
-      return `<polygon class="band" points="${[...top, ...bottom].join(' ')}" fill="${fill}" fill-opacity="0.15" stroke="none"/>`;
+      return `<polygon class="band" points="${[...top, ...bottom].join(' ')}" fill="${fill}" fill-opacity="0.07" stroke="none"/>`;
     });
 }
 

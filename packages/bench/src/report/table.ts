@@ -1,6 +1,6 @@
 /** The plain-text table printed at the end of a run: one block per task. */
 import type { BenchResults, MethodResult, TaskRecord } from './results';
-import { byMethod, forgettingCell, formatBytes, formatRatio, formatShare, metricLabel, NOT_DISTINGUISHABLE, qualityCell, representative, shotName } from './format';
+import { byMethod, forgettingCell, formatBytes, headlineShot, formatRatio, formatShare, metricLabel, NOT_DISTINGUISHABLE, qualityCell, representative, shotName } from './format';
 import { pairedTable, samplingNote } from './paired';
 
 function pad(cells: string[][]): string {
@@ -18,7 +18,9 @@ export function taskTable(task: TaskRecord, results: readonly MethodResult[]): s
   const heading = `${task.title} [${task.name}]`;
   if (task.status !== 'ok') return `${heading}\n  ${task.status}: ${task.reason ?? ''}`;
   const shots = task.shots.map(shotName);
-  const header = ['method', ...shots.map((s) => `${metricLabel(task)} @${s}`), 'trainable', 'opt state', 'peak mem', 'step', 'latency', 'stored', 'forgetting'];
+  // Forgetting is shown at the headline shot (more shots move the base further).
+  const forgettingShot = headlineShot(task);
+  const header = ['method', ...shots.map((s) => `${metricLabel(task)} @${s}`), 'trainable', 'opt state', 'peak mem', 'step', 'latency', 'stored', `forgetting @${forgettingShot}`];
   const rows: string[][] = [header];
   const skippedLines: string[] = [];
   for (const row of byMethod(task, results)) {
@@ -40,7 +42,7 @@ export function taskTable(task: TaskRecord, results: readonly MethodResult[]): s
       formatRatio(r.stepTimeRatio),
       formatRatio(r.latencyRatio),
       formatBytes(r.adapterBytes),
-      forgettingCell(row),
+      forgettingCell(row, forgettingShot),
     ]);
   }
   const lines = [heading, pad(rows)];

@@ -1,5 +1,5 @@
 /** A task's main table as text cells, and the methods that did not run: shared by the Markdown report and report.html. */
-import { byMethod, forgettingCell, formatBytes, formatCount, formatRatio, formatShare, metricLabel, qualityCell, representative, shotName } from './format';
+import { byMethod, forgettingCell, formatBytes, headlineShot, formatCount, formatRatio, formatShare, metricLabel, qualityCell, representative, shotName } from './format';
 import type { MethodResult, TaskRecord } from './results';
 
 export interface NotRun {
@@ -13,7 +13,9 @@ export interface NotRun {
 
 export function taskRows(task: TaskRecord, results: readonly MethodResult[]): { header: string[]; rows: string[][]; notRun: NotRun[] } {
   const shots = task.shots.map(shotName);
-  const header = ['method', ...shots.map((s) => `${metricLabel(task)} @${s}`), 'trainable', 'share', 'optimizer state', 'peak memory', 'step time', 'latency (merged)', 'stored per task', 'forgetting'];
+  // Forgetting is shown at the headline shot (more shots move the base further).
+  const forgettingShot = headlineShot(task);
+  const header = ['method', ...shots.map((s) => `${metricLabel(task)} @${s}`), 'trainable', 'share', 'optimizer state', 'peak memory', 'step time', 'latency (merged)', 'stored per task', `forgetting @${forgettingShot}`];
   const rows: string[][] = [];
   const notRun: NotRun[] = [];
   for (const row of byMethod(task, results)) {
@@ -39,7 +41,7 @@ export function taskRows(task: TaskRecord, results: readonly MethodResult[]): { 
       formatRatio(r.stepTimeRatio),
       `${formatRatio(r.latencyRatio)}${r.latencyMergedRatio !== null ? ` (${formatRatio(r.latencyMergedRatio)})` : ''}`,
       formatBytes(r.adapterBytes),
-      forgettingCell(row),
+      forgettingCell(row, forgettingShot),
     ]);
   }
   return { header, rows, notRun };
