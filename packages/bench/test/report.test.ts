@@ -35,6 +35,9 @@ test('the table marks methods not distinguishable from full fine-tuning, and pri
   const headRow = lines.find((l) => l.startsWith('Head only'))!;
   expect(headRow).not.toContain('≈');
   expect(table).toContain('vs full fine-tuning (paired):');
+  // Forgetting: the main table at the headline shot, the paired block at every shot.
+  expect(lines.find((l) => l.startsWith('method') && l.includes('trainable'))).toMatch(/forgetting @10$/);
+  expect(lines.find((l) => l.startsWith('method') && l.includes('Δ'))).toMatch(/Δ accuracy % @1\s+Δ accuracy % @10\s+Δ forgetting @1\s+Δ forgetting @10$/);
   expect(table).toMatch(/Head only\s+-\d+\.\d \[-\d+\.\d, -\d+\.\d\]/);
 });
 
