@@ -2,9 +2,9 @@
 import { barChart, lineChart, scatterChart } from './svg';
 import { tradeoffChart } from './svg-tradeoff';
 import { byMethod, formatBytes, formatRatio, headlineShot, representative, shotName } from './format';
+import type { BenchResults, MethodResult, TaskRecord } from './results';
 
 export { headlineShot } from './format';
-import type { BenchResults, MethodResult, TaskRecord } from './results';
 
 export interface Chart {
   /** The task it belongs to (file names alone would mix up 'text' and 'text-spam'). */
@@ -17,7 +17,6 @@ export interface Chart {
 
 const scale = (task: TaskRecord) => (task.metric?.name === 'accuracy' ? 100 : 1);
 const axisLabel = (task: TaskRecord) => (task.metric?.name === 'accuracy' ? 'accuracy (%)' : `${task.metric?.name ?? 'quality'}${task.metric && !task.metric.higherIsBetter ? ' (lower is better)' : ''}`);
-
 
 export function taskCharts(task: TaskRecord, results: BenchResults['results']): Chart[] {
   if (task.status !== 'ok') return [];

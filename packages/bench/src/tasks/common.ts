@@ -24,16 +24,11 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
 }
 
 /**
- * Accuracy of argmax over a subset of the logits' classes (task-incremental
- * evaluation: each task is scored among its own classes). `classes` lists the
- * logit columns; labels are the class ids themselves.
+ * Per example, 1 where the argmax over a subset of the logits' classes is the
+ * label, else 0 (task-incremental evaluation: each task is scored among its own
+ * classes; accuracy is their mean). `classes` lists the logit columns; labels
+ * are the class ids themselves.
  */
-export function accuracyAmong(logits: tf.Tensor, labels: ArrayLike<number>, classes: readonly number[]): number {
-  const correct = correctAmong(logits, labels, classes);
-  return correct.length === 0 ? Number.NaN : correct.reduce((a, b) => a + b, 0) / correct.length;
-}
-
-/** Per example, 1 where the argmax over `classes` is the label, else 0 (accuracyAmong is their mean). */
 export function correctAmong(logits: tf.Tensor, labels: ArrayLike<number>, classes: readonly number[]): number[] {
   const predicted = tf.tidy(() => tf.argMax(tf.gather(logits, classes as number[], 1), 1).dataSync());
   return Array.from({ length: labels.length }, (_, i) => (classes[predicted[i]] === labels[i] ? 1 : 0));
