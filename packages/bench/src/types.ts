@@ -18,6 +18,8 @@ export interface MetricInfo {
   /** 'accuracy', 'mse', ... */
   readonly name: string;
   readonly higherIsBetter: boolean;
+  /** The values the metric can take, [low, high] (default: [0, 1] for 'accuracy', unbounded otherwise); an interval wider than this is reported as unresolved. */
+  readonly range?: readonly [number, number];
 }
 
 /** What a method may ask of a task before building anything. */
@@ -165,6 +167,8 @@ export interface MetaProtocol {
   episodes(shot: Shot, seed: number): MetaEpisode[];
   /** Scores an adapted model's predictions (the same metric as the fine-tuning protocol). */
   score(predict: (inputs: tf.Tensor) => tf.Tensor, evaluation: unknown): number;
+  /** One score per evaluation example, in a fixed order, whose mean is score(): intervals then resample examples too. */
+  scoreExamples?(predict: (inputs: tf.Tensor) => tf.Tensor, evaluation: unknown): number[];
 }
 
 /** A task after its data is loaded and its base pretrained (or read from the cache). */
@@ -178,6 +182,14 @@ export interface PreparedTask {
   loss(model: AnyModel, batch: unknown): tf.Scalar;
   /** The task metric of a model on an episode's evaluation data. */
   evaluate(model: AnyModel, episode: Episode): number;
+  /**
+   * One score per evaluation example (1/0 for correct/wrong), whose mean is
+   * evaluate(), on the same examples in the same order for every seed and
+   * method. With it, intervals resample test examples as well as seeds, and
+   * differences to full fine-tuning are paired example by example; without
+   * it, an episode's score is one unit.
+   */
+  evaluateExamples?(model: AnyModel, episode: Episode): number[];
   /** Optimiser steps for one adaptation. */
   steps(shot: Shot): number;
   readonly learningRate: number;
@@ -187,6 +199,8 @@ export interface PreparedTask {
   infer?(model: AnyModel, input: unknown): tf.TensorContainer;
   /** The base task's score (forgetting = base score before adaptation - after). Undefined: not measured. */
   forgettingScore?(model: AnyModel): number;
+  /** One base-task score per example, whose mean is forgettingScore(), the same examples every time (per-example forgetting). */
+  forgettingExamples?(model: AnyModel): number[];
   /** Frozen parameters outside the module methods see (a feature extractor run once and cached), counted in the total. */
   readonly frozenParameters?: number;
   /** The unadapted base's scores: on the base task (for forgetting) and on the target. */

@@ -44,9 +44,36 @@ test('the methods that apply ran, and the others are skipped with a reason', () 
   expect(lora.optimizerStateBytes!).toBeLessThan(full.optimizerStateBytes!);
   expect(lora.adapterBytes!).toBeLessThan(full.adapterBytes!);
   expect(full.forgetting).not.toBeNull();
-  expect(run('sinusoid', 'maml')[0].quality!.n).toBeGreaterThan(1);
+  // Sinusoids: one seed here, its evaluation tasks are the units (each seed draws its own).
+  const maml = run('sinusoid', 'maml')[0];
+  expect(maml.quality!.n).toBe(1);
+  expect(maml.quality!.units).toBeGreaterThan(1);
+  expect(maml.scores!.quality!.design).toBe('nested');
+  expect(maml.quality!.low!).toBeLessThanOrEqual(maml.quality!.mean);
   // The parallel adapter reads a hidden layer, not the 1-wide input (where it would have no hidden units).
   expect(run('sinusoid', 'parallel')[0].status).toBe('ok');
+});
+
+test('MNIST keeps per-example correctness, and every method is compared with full fine-tuning example by example', () => {
+  const at = (method: string) => results.results.find((r) => r.task === 'mnist-mlp' && r.method === method && r.shot === 1)!;
+  const full = at('full');
+  const lora = at('lora-r4');
+  const quality = lora.scores!.quality!;
+  expect(quality.design).toBe('crossed');
+  expect(quality.values[0].length).toBe(200);
+  expect(quality.values[0].every((v) => v === 0 || v === 1)).toBe(true);
+  // The summary is the mean of the kept scores.
+  expect(lora.quality!.mean).toBeCloseTo(quality.values[0].reduce((a, b) => a + b, 0) / 200, 12);
+  // Per-example forgetting: base correct minus adapted correct, so -1, 0 or 1.
+  expect(lora.scores!.forgetting!.values[0].every((v) => v === -1 || v === 0 || v === 1)).toBe(true);
+  expect(full.versusFull).toBeNull();
+  const difference = lora.versusFull!.quality!;
+  expect(difference.mean).toBeCloseTo(lora.quality!.mean - full.quality!.mean, 12);
+  expect(difference.low!).toBeLessThanOrEqual(difference.mean);
+  expect(difference.distinguishable).toBe(difference.low! > 0 || difference.high! < 0);
+  expect(lora.versusFull!.forgetting!.mean).toBeCloseTo(lora.forgetting!.mean - full.forgetting!.mean, 12);
+  // Meta-learners are scored on the same test images, so they are paired too.
+  expect(at('maml').versusFull!.quality).not.toBeNull();
 });
 
 test('text: prompt methods run on the transformer, and two LoRA adapters serve one mixed batch as separate passes would', () => {
@@ -74,7 +101,7 @@ test('the results validate against the schema, and the reports are written', () 
   const out = temporaryFolder('out');
   const written = writeReport(results, out);
   expect(written.errors).toEqual([]);
-  for (const file of ['results.json', 'results.schema.json', 'report.md', 'charts/mnist-mlp-quality-vs-parameters.svg', 'charts/mnist-mlp-quality-vs-shots.svg', 'charts/mnist-mlp-step-time.svg', 'charts/mnist-mlp-memory.svg']) {
+  for (const file of ['results.json', 'results.schema.json', 'report.md', 'charts/mnist-mlp-quality-vs-parameters.svg', 'charts/mnist-mlp-quality-vs-shots.svg', 'charts/mnist-mlp-step-time.svg', 'charts/mnist-mlp-memory.svg', 'charts/mnist-mlp-forgetting-vs-quality.svg', 'report.html']) {
     expect(existsSync(path.join(out, file))).toBe(true);
   }
   const svg = readFileSync(path.join(out, 'charts/mnist-mlp-quality-vs-parameters.svg'), 'utf8');

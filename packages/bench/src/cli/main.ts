@@ -79,7 +79,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   });
   io.stdout(`\n${resultsTable(results)}\n\n`);
   const written = writeReport(results, options.out);
-  io.stdout(`wrote ${path.relative(process.cwd(), path.join(written.directory, 'report.md')) || 'report.md'}, results.json, results.schema.json and ${written.files.filter((f) => f.endsWith('.svg')).length} charts to ${written.directory}\n`);
+  io.stdout(`wrote ${path.relative(process.cwd(), path.join(written.directory, 'report.md')) || 'report.md'}, report.html, results.json, results.schema.json and ${written.files.filter((f) => f.endsWith('.svg')).length} charts to ${written.directory}\n`);
   if (written.errors.length > 0) {
     io.stderr(`peftjs-bench: results.json does not match its schema:\n${written.errors.slice(0, 20).map((e) => `  ${e.path}: ${e.message}`).join('\n')}\n`);
     return 1;

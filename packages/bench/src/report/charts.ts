@@ -1,9 +1,14 @@
-/** The charts of a run, per task: quality against trainable parameters, quality against shots, step time and memory per method. */
+/** The charts of a run, per task: quality against trainable parameters, quality against shots (with interval bands), forgetting against quality, step time and memory per method. */
 import { barChart, lineChart, scatterChart } from './svg';
-import { byMethod, formatBytes, formatRatio, representative, shotName } from './format';
-import type { BenchResults, TaskRecord } from './results';
+import { tradeoffChart } from './svg-tradeoff';
+import { byMethod, formatBytes, formatRatio, headlineShot, representative, shotName } from './format';
+import type { BenchResults, MethodResult, TaskRecord } from './results';
+
+export { headlineShot } from './format';
 
 export interface Chart {
+  /** The task it belongs to (file names alone would mix up 'text' and 'text-spam'). */
+  readonly task: string;
   /** File name inside the output folder's charts/ directory. */
   readonly file: string;
   readonly title: string;
@@ -12,12 +17,6 @@ export interface Chart {
 
 const scale = (task: TaskRecord) => (task.metric?.name === 'accuracy' ? 100 : 1);
 const axisLabel = (task: TaskRecord) => (task.metric?.name === 'accuracy' ? 'accuracy (%)' : `${task.metric?.name ?? 'quality'}${task.metric && !task.metric.higherIsBetter ? ' (lower is better)' : ''}`);
-
-/** The shot count the parameter chart shows: the largest few-shot one (at most 10), else the first. */
-export function headlineShot(task: TaskRecord): string {
-  const numeric = task.shots.filter((s): s is number => typeof s === 'number' && s <= 10);
-  return shotName(numeric.length > 0 ? Math.max(...numeric) : task.shots[0]);
-}
 
 export function taskCharts(task: TaskRecord, results: BenchResults['results']): Chart[] {
   if (task.status !== 'ok') return [];
@@ -31,6 +30,7 @@ export function taskCharts(task: TaskRecord, results: BenchResults['results']): 
   });
   if (points.length > 0) {
     charts.push({
+      task: task.name,
       file: `${task.name}-quality-vs-parameters.svg`,
       title: `${task.title}: quality against trainable parameters (${shot} shot${shot === '1' ? '' : 's'})`,
       svg: scatterChart({ title: `${task.title}: ${axisLabel(task)} at ${shot} shot(s) vs trainable parameters`, xLabel: 'trainable parameters (log scale)', yLabel: axisLabel(task), points }),
@@ -39,6 +39,7 @@ export function taskCharts(task: TaskRecord, results: BenchResults['results']): 
   const categories = task.shots.map(shotName);
   if (categories.length > 0) {
     charts.push({
+      task: task.name,
       file: `${task.name}-quality-vs-shots.svg`,
       title: `${task.title}: quality against shots`,
       svg: lineChart({
@@ -46,14 +47,41 @@ export function taskCharts(task: TaskRecord, results: BenchResults['results']): 
         xLabel: 'examples per class (per task for regression)',
         yLabel: axisLabel(task),
         categories,
-        series: rows.map((row) => ({
-          name: row.title,
-          group: row.group,
-          values: categories.map((c) => {
+        series: rows.map((row) => {
+          const at = (c: string, pick: (q: NonNullable<MethodResult['quality']>) => number | null) => {
             const r = row.byShot.get(c);
-            return r?.status === 'ok' && r.quality ? r.quality.mean * scale(task) : null;
-          }),
-        })),
+            const value = r?.status === 'ok' && r.quality ? pick(r.quality) : null;
+            return value === null ? null : value * scale(task);
+          };
+          return {
+            name: row.title,
+            group: row.group,
+            values: categories.map((c) => at(c, (q) => q.mean)),
+            low: categories.map((c) => at(c, (q) => q.low)),
+            high: categories.map((c) => at(c, (q) => q.high)),
+          };
+        }),
+      }),
+    });
+  }
+  const tradeoff = rows.flatMap((row) => {
+    const r = row.byShot.get(shot);
+    if (r?.status !== 'ok' || !r.quality || !r.forgetting) return [];
+    // Forgetting is in accuracy points; quality in the axis' unit.
+    const scaled = (v: number | null, by: number) => (v === null ? null : v * by);
+    const { forgetting, quality } = r;
+    return [{ label: row.title, group: row.group, x: 100 * forgetting.mean, xLow: scaled(forgetting.low, 100), xHigh: scaled(forgetting.high, 100), y: quality.mean * scale(task), yLow: scaled(quality.low, scale(task)), yHigh: scaled(quality.high, scale(task)) }];
+  });
+  if (tradeoff.length > 0) {
+    charts.push({
+      task: task.name,
+      file: `${task.name}-forgetting-vs-quality.svg`,
+      title: `${task.title}: forgetting against quality (${shot} shot${shot === '1' ? '' : 's'})`,
+      svg: tradeoffChart({
+        title: `${task.title}: ${axisLabel(task)} vs forgetting at ${shot} shot(s), 95% intervals`,
+        xLabel: 'forgetting: base-task accuracy points lost (left is better)',
+        yLabel: axisLabel(task),
+        points: tradeoff,
       }),
     });
   }
@@ -61,6 +89,7 @@ export function taskCharts(task: TaskRecord, results: BenchResults['results']): 
   const withRatio = costed.filter(({ r }) => r.stepTimeRatio !== null);
   if (withRatio.length > 0) {
     charts.push({
+      task: task.name,
       file: `${task.name}-step-time.svg`,
       title: `${task.title}: training step time over full fine-tuning`,
       svg: barChart({
@@ -74,6 +103,7 @@ export function taskCharts(task: TaskRecord, results: BenchResults['results']): 
   const withMemory = costed.filter(({ r }) => r.peakTensorBytes !== null);
   if (withMemory.length > 0) {
     charts.push({
+      task: task.name,
       file: `${task.name}-memory.svg`,
       title: `${task.title}: peak tensor memory while training`,
       svg: barChart({

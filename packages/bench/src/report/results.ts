@@ -1,8 +1,23 @@
 /** The shape of a run's results: what the JSON file holds and every report reads. */
 import type { Shot } from '../types';
+import type { ScoreSet } from '../runner/bootstrap';
 import type { Summary } from '../runner/stats';
 
-export const RESULTS_SCHEMA_VERSION = 1;
+/** 2: bootstrap intervals (low, high) in place of Student-t half-widths; per-unit scores; paired differences to full fine-tuning. */
+export const RESULTS_SCHEMA_VERSION = 2;
+
+/** A method's score minus full fine-tuning's, unit by unit on the same seeds, shots and test examples. */
+export interface PairedDifference extends Summary {
+  /** Whether the 95% interval excludes 0 (false: not distinguishable from full fine-tuning). */
+  readonly distinguishable: boolean;
+}
+
+export interface VersusFull {
+  /** Quality minus full fine-tuning's (for accuracy positive is better; for MSE negative is). */
+  readonly quality: PairedDifference | null;
+  /** Forgetting minus full fine-tuning's (negative: forgets less). */
+  readonly forgetting: PairedDifference | null;
+}
 
 export type RunStatus = 'ok' | 'skipped' | 'failed';
 
@@ -42,6 +57,10 @@ export interface MethodResult {
   readonly forgetting: Summary | null;
   /** Wall-clock seconds of training (meta-learners: meta-training) summed over seeds. */
   readonly trainSeconds: number | null;
+  /** The scores the summaries come from: per seed, one per test example (or evaluation task). */
+  readonly scores: { readonly quality: ScoreSet | null; readonly forgetting: ScoreSet | null } | null;
+  /** Paired differences to full fine-tuning on the same task and shot; null for full fine-tuning itself, or where it did not run. */
+  readonly versusFull: VersusFull | null;
   readonly notes?: readonly string[];
 }
 
@@ -51,7 +70,7 @@ export interface TaskRecord {
   readonly description: string;
   readonly status: RunStatus;
   readonly reason?: string;
-  readonly metric: { readonly name: string; readonly higherIsBetter: boolean } | null;
+  readonly metric: { readonly name: string; readonly higherIsBetter: boolean; readonly range?: readonly [number, number] } | null;
   readonly shots: readonly Shot[];
   readonly notes: readonly string[];
   readonly baseScores: { readonly forgetting?: number; readonly target?: number } | null;

@@ -31,6 +31,16 @@ const count: JsonSchema = { type: 'integer', minimum: 0 };
 const bytes: JsonSchema = { type: 'integer', minimum: 0 };
 const positive: JsonSchema = { type: 'number', minimum: 0 };
 
+const SUMMARY_REQUIRED = ['mean', 'low', 'high', 'n', 'units', 'values'];
+const summaryProperties: Record<string, JsonSchema> = {
+  mean: { type: ['number', 'null'] },
+  low: { type: ['number', 'null'] },
+  high: { type: ['number', 'null'] },
+  n: count,
+  units: count,
+  values: { type: 'array', items: { type: 'number' } },
+};
+
 export const RESULTS_SCHEMA: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://peftjs.dev/schemas/bench-results.schema.json',
@@ -58,16 +68,34 @@ export const RESULTS_SCHEMA: JsonSchema = {
   $defs: {
     shot: { anyOf: [{ type: 'integer', minimum: 1 }, { const: 'all' }] },
     status: { enum: ['ok', 'skipped', 'failed'] },
-    summary: {
+    summary: { type: 'object', required: SUMMARY_REQUIRED, additionalProperties: false, properties: summaryProperties },
+    pairedDifference: {
       type: 'object',
-      required: ['mean', 'ci95', 'n', 'values'],
+      required: [...SUMMARY_REQUIRED, 'distinguishable'],
+      additionalProperties: false,
+      properties: { ...summaryProperties, distinguishable: { type: 'boolean' } },
+    },
+    versusFull: {
+      type: 'object',
+      required: ['quality', 'forgetting'],
+      additionalProperties: false,
+      properties: { quality: nullable({ $ref: '#/$defs/pairedDifference' }), forgetting: nullable({ $ref: '#/$defs/pairedDifference' }) },
+    },
+    scoreSet: {
+      type: 'object',
+      required: ['seeds', 'design', 'values'],
       additionalProperties: false,
       properties: {
-        mean: { type: ['number', 'null'] },
-        ci95: { type: ['number', 'null'], minimum: 0 },
-        n: count,
-        values: { type: 'array', items: { type: 'number' } },
+        seeds: { type: 'array', items: { type: 'integer' } },
+        design: { enum: ['crossed', 'nested'] },
+        values: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
       },
+    },
+    scores: {
+      type: 'object',
+      required: ['quality', 'forgetting'],
+      additionalProperties: false,
+      properties: { quality: nullable({ $ref: '#/$defs/scoreSet' }), forgetting: nullable({ $ref: '#/$defs/scoreSet' }) },
     },
     environment: {
       type: 'object',
@@ -116,7 +144,7 @@ export const RESULTS_SCHEMA: JsonSchema = {
           type: 'object',
           required: ['name', 'higherIsBetter'],
           additionalProperties: false,
-          properties: { name: { type: 'string' }, higherIsBetter: { type: 'boolean' } },
+          properties: { name: { type: 'string' }, higherIsBetter: { type: 'boolean' }, range: { type: 'array', items: { type: 'number' } } },
         }),
         shots: { type: 'array', items: { $ref: '#/$defs/shot' } },
         notes: { type: 'array', items: { type: 'string' } },
@@ -134,7 +162,7 @@ export const RESULTS_SCHEMA: JsonSchema = {
       required: [
         'task', 'method', 'title', 'group', 'kind', 'shot', 'status', 'quality', 'trainableParameters', 'totalParameters', 'trainableShare',
         'optimizerStateBytes', 'peakTensorBytes', 'stepMs', 'stepTimeRatio', 'inferenceMs', 'latencyRatio', 'latencyMergedRatio', 'adapterBytes',
-        'forgetting', 'trainSeconds',
+        'forgetting', 'trainSeconds', 'scores', 'versusFull',
       ],
       additionalProperties: false,
       properties: {
@@ -160,6 +188,8 @@ export const RESULTS_SCHEMA: JsonSchema = {
         adapterBytes: nullable(bytes),
         forgetting: nullable({ $ref: '#/$defs/summary' }),
         trainSeconds: nullable(positive),
+        scores: nullable({ $ref: '#/$defs/scores' }),
+        versusFull: nullable({ $ref: '#/$defs/versusFull' }),
         notes: { type: 'array', items: { type: 'string' } },
       },
     },

@@ -15,6 +15,9 @@ export interface Series {
   readonly name: string;
   /** One value per category (null: no point). */
   readonly values: ReadonlyArray<number | null>;
+  /** Interval bounds per category, drawn as a shaded band (null: no band there). */
+  readonly low?: ReadonlyArray<number | null>;
+  readonly high?: ReadonlyArray<number | null>;
   readonly group?: string;
 }
 
@@ -27,7 +30,7 @@ export interface Bar {
 }
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939', '#8c6d31', '#843c39', '#7b4173', '#3182bd', '#e6550d', '#31a354'];
-const FONT = 'font-family="Helvetica, Arial, sans-serif"';
+export const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
 export function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
@@ -37,7 +40,7 @@ export function color(index: number): string {
   return PALETTE[index % PALETTE.length];
 }
 
-function document(width: number, height: number, title: string, body: string[]): string {
+export function document(width: number, height: number, title: string, body: string[]): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -61,20 +64,20 @@ export function niceTicks(low: number, high: number, count = 5): number[] {
   return ticks;
 }
 
-function tickText(value: number): string {
+export function tickText(value: number): string {
   if (Math.abs(value) >= 1e6) return `${(value / 1e6).toPrecision(3).replace(/\.?0+$/, '')}M`;
   if (Math.abs(value) >= 1e3) return `${(value / 1e3).toPrecision(3).replace(/\.?0+$/, '')}k`;
   return String(Number(value.toPrecision(4)));
 }
 
-interface Frame {
+export interface Frame {
   readonly left: number;
   readonly top: number;
   readonly width: number;
   readonly height: number;
 }
 
-function axes(frame: Frame, xLabel: string, yLabel: string): string[] {
+export function axes(frame: Frame, xLabel: string, yLabel: string): string[] {
   const { left, top, width, height } = frame;
   return [
     `<rect x="${left}" y="${top}" width="${width}" height="${height}" fill="none" stroke="#444"/>`,
@@ -83,14 +86,14 @@ function axes(frame: Frame, xLabel: string, yLabel: string): string[] {
   ];
 }
 
-function yAxis(frame: Frame, low: number, high: number, y: (v: number) => number): string[] {
+export function yAxis(frame: Frame, low: number, high: number, y: (v: number) => number): string[] {
   return niceTicks(low, high).flatMap((t) => [
     `<line x1="${frame.left}" x2="${frame.left + frame.width}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#eee"/>`,
     `<text x="${frame.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" font-size="11" ${FONT}>${tickText(t)}</text>`,
   ]);
 }
 
-function padRange(values: number[], fraction = 0.08): [number, number] {
+export function padRange(values: number[], fraction = 0.08): [number, number] {
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return [0, 1];
   let low = Math.min(...finite);
@@ -103,7 +106,7 @@ function padRange(values: number[], fraction = 0.08): [number, number] {
   return [low - pad, high + pad];
 }
 
-function legend(x: number, y: number, entries: ReadonlyArray<{ name: string; color: string }>): string[] {
+export function legend(x: number, y: number, entries: ReadonlyArray<{ name: string; color: string }>): string[] {
   return entries.flatMap((entry, i) => [
     `<rect x="${x}" y="${y + i * 16 - 9}" width="10" height="10" fill="${entry.color}"/>`,
     `<text x="${x + 15}" y="${y + i * 16}" font-size="11" ${FONT}>${escapeXml(entry.name)}</text>`,
@@ -139,13 +142,15 @@ export function lineChart(options: { title: string; xLabel: string; yLabel: stri
   const width = 760;
   const height = 440;
   const frame: Frame = { left: 70, top: 40, width: 500, height: 340 };
-  const all = options.series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
+  const finite = (values: ReadonlyArray<number | null> | undefined) => (values ?? []).filter((v): v is number => v !== null && Number.isFinite(v));
+  const all = options.series.flatMap((s) => [...finite(s.values), ...finite(s.low), ...finite(s.high)]);
   const [yLow, yHigh] = padRange(all);
   const n = options.categories.length;
   const x = (i: number) => frame.left + (n === 1 ? frame.width / 2 : 20 + (i / (n - 1)) * (frame.width - 40));
   const y = (v: number) => frame.top + frame.height - ((v - yLow) / (yHigh - yLow)) * frame.height;
   const body = [...yAxis(frame, yLow, yHigh, y), ...axes(frame, options.xLabel, options.yLabel)];
   options.categories.forEach((c, i) => body.push(`<text x="${x(i).toFixed(1)}" y="${frame.top + frame.height + 16}" text-anchor="middle" font-size="11" ${FONT}>${escapeXml(c)}</text>`));
+  options.series.forEach((s, k) => body.push(...band(s, color(k), x, y)));
   options.series.forEach((s, k) => {
     const c = color(k);
     const points = s.values.map((v, i) => (v === null || !Number.isFinite(v) ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`));
@@ -159,6 +164,28 @@ export function lineChart(options: { title: string; xLabel: string; yLabel: stri
   });
   body.push(...legend(frame.left + frame.width + 16, frame.top + 10, options.series.map((s, k) => ({ name: s.name, color: color(k) }))));
   return document(width, height, options.title, body);
+}
+
+/** A series' interval as translucent polygons over runs of categories where both bounds are known. */
+function band(series: Series, fill: string, x: (i: number) => number, y: (v: number) => number): string[] {
+  if (!series.low || !series.high) return [];
+  const runs: number[][] = [[]];
+  series.values.forEach((_, i) => {
+    const low = series.low![i];
+    const high = series.high![i];
+    if (low === null || high === null || low === undefined || high === undefined || !Number.isFinite(low) || !Number.isFinite(high)) runs.push([]);
+    else runs[runs.length - 1].push(i);
+  });
+  return runs
+    .filter((run) => run.length > 0)
+    .map((run) => {
+      // A single category gets a short vertical bar, wide enough to see.
+      const indices = run.length === 1 ? [run[0], run[0]] : run;
+      const dx = run.length === 1 ? [-4, 4] : indices.map(() => 0);
+      const top = indices.map((i, j) => `${(x(i) + dx[j]).toFixed(1)},${y(series.high![i]!).toFixed(1)}`);
+      const bottom = indices.map((i, j) => `${(x(i) + dx[j]).toFixed(1)},${y(series.low![i]!).toFixed(1)}`).reverse();
+      return `<polygon class="band" points="${[...top, ...bottom].join(' ')}" fill="${fill}" fill-opacity="0.07" stroke="none"/>`;
+    });
 }
 
 /** Horizontal bars, one per label, from zero (a dashed line marks `reference`, e.g. 1x). */

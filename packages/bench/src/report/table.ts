@@ -1,6 +1,7 @@
 /** The plain-text table printed at the end of a run: one block per task. */
 import type { BenchResults, MethodResult, TaskRecord } from './results';
-import { byMethod, formatBytes, formatRatio, formatShare, formatSummary, metricLabel, representative, shotName } from './format';
+import { byMethod, forgettingCell, formatBytes, headlineShot, formatRatio, formatShare, metricLabel, NOT_DISTINGUISHABLE, qualityCell, representative, shotName } from './format';
+import { pairedTable, samplingNote } from './paired';
 
 function pad(cells: string[][]): string {
   const widths = cells[0].map((_, c) => Math.max(...cells.map((row) => row[c].length)));
@@ -16,9 +17,10 @@ function skipReason(row: { byShot: Map<string, MethodResult> }): string | undefi
 export function taskTable(task: TaskRecord, results: readonly MethodResult[]): string {
   const heading = `${task.title} [${task.name}]`;
   if (task.status !== 'ok') return `${heading}\n  ${task.status}: ${task.reason ?? ''}`;
-  const metric = task.metric?.name ?? 'quality';
   const shots = task.shots.map(shotName);
-  const header = ['method', ...shots.map((s) => `${metricLabel(task)} @${s}`), 'trainable', 'opt state', 'peak mem', 'step', 'latency', 'stored', 'forgetting'];
+  // Forgetting is shown at the headline shot (more shots move the base further).
+  const forgettingShot = headlineShot(task);
+  const header = ['method', ...shots.map((s) => `${metricLabel(task)} @${s}`), 'trainable', 'opt state', 'peak mem', 'step', 'latency', 'stored', `forgetting @${forgettingShot}`];
   const rows: string[][] = [header];
   const skippedLines: string[] = [];
   for (const row of byMethod(task, results)) {
@@ -28,12 +30,11 @@ export function taskTable(task: TaskRecord, results: readonly MethodResult[]): s
       continue;
     }
     const r = representative(row)!;
-    const forgetting = [...row.byShot.values()].find((x) => x.forgetting !== null)?.forgetting ?? null;
     rows.push([
       row.title,
       ...shots.map((s) => {
         const cell = row.byShot.get(s);
-        return cell?.status === 'ok' ? formatSummary(cell.quality, metric) : '-';
+        return cell?.status === 'ok' ? qualityCell(cell, task.metric) : '-';
       }),
       formatShare(r.trainableShare),
       formatBytes(r.optimizerStateBytes),
@@ -41,10 +42,14 @@ export function taskTable(task: TaskRecord, results: readonly MethodResult[]): s
       formatRatio(r.stepTimeRatio),
       formatRatio(r.latencyRatio),
       formatBytes(r.adapterBytes),
-      forgetting ? formatSummary(forgetting, 'accuracy') : '-',
+      forgettingCell(row, forgettingShot),
     ]);
   }
   const lines = [heading, pad(rows)];
+  const note = samplingNote(task, results);
+  if (note) lines.push(note);
+  const paired = pairedTable(task, results);
+  if (paired) lines.push('vs full fine-tuning (paired):', pad([paired.header, ...paired.rows]));
   if (skippedLines.length > 0) lines.push('skipped:', ...skippedLines);
   return lines.join('\n');
 }
@@ -54,6 +59,7 @@ export function resultsTable(results: BenchResults): string {
   const b = results.environment.backend;
   return [
     ...blocks,
-    `step and latency: times over full fine-tuning's step and the base's forward pass, measured in this run; stored: bytes per task (adapter folder, or trained tensors); forgetting: base-task accuracy points lost. Backend ${b.name}, ${results.durationSeconds.toFixed(0)} s.`,
+    `quality and forgetting: mean [95% bootstrap interval over seeds × test examples]; ${NOT_DISTINGUISHABLE}: not distinguishable from full fine-tuning (the paired interval contains 0); "unresolved": an interval as wide as the metric's range. ` +
+      `step and latency: times over full fine-tuning's step and the base's forward pass, measured in this run; stored: bytes per task (adapter folder, or trained tensors); forgetting: base-task accuracy points lost. Backend ${b.name}, ${results.durationSeconds.toFixed(0)} s.`,
   ].join('\n\n');
 }

@@ -17,7 +17,8 @@ import { getSuite } from '../suites';
 import { registerBuiltinTasks } from '../tasks/index';
 import type { BenchMethod, BenchTask, PreparedTask, Shot, SuiteSize } from '../types';
 import { createBenchProgress, type BenchProgress } from './progress';
-import { runFineTune } from './run-finetune';
+import { withPairedDifferences } from './compare';
+import { runFineTune, type RunResult } from './run-finetune';
 import { runMeta, skipped } from './run-meta';
 
 export interface BenchOptions {
@@ -54,7 +55,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   progress.log(`backend ${backend.name} (${backend.device}, simd ${String(backend.simd)}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}); suite ${suite.name} (${size}); seeds ${seeds.join(', ')}`);
 
   const taskRecords: TaskRecord[] = [];
-  const results: Array<Omit<MethodResult, 'stepTimeRatio'>> = [];
+  const results: RunResult[] = [];
   for (const task of tasks) {
     const shots = options.shots ?? task.shots[size];
     const { record, runs } = await runTask(task, methods, shots, { seeds, size, cacheDir, backend: backend.name, progress, latencyRepeats: options.latencyRepeats ?? 5 });
@@ -73,7 +74,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     seeds: [...seeds],
     environment: describeEnvironment(backend),
     tasks: taskRecords,
-    results: withStepRatios(results),
+    results: withPairedDifferences(withStepRatios(results)),
   };
 }
 
@@ -90,7 +91,7 @@ function taskRecord(task: BenchTask, shots: readonly Shot[], fields: Partial<Tas
   return { name: task.name, title: task.title, description: task.description, metric: null, shots: [...shots], notes: [], baseScores: null, prepareSeconds: null, extras: {}, ...fields };
 }
 
-async function runTask(task: BenchTask, methods: readonly BenchMethod[], shots: readonly Shot[], options: TaskRunOptions): Promise<{ record: TaskRecord; runs: Array<Omit<MethodResult, 'stepTimeRatio'>> }> {
+async function runTask(task: BenchTask, methods: readonly BenchMethod[], shots: readonly Shot[], options: TaskRunOptions): Promise<{ record: TaskRecord; runs: RunResult[] }> {
   const { progress } = options;
   const unavailable = await task.unavailable?.();
   if (unavailable) {
@@ -107,10 +108,11 @@ async function runTask(task: BenchTask, methods: readonly BenchMethod[], shots: 
     return { record: taskRecord(task, shots, { status: 'failed', reason: `prepare failed: ${firstLine(error)}` }), runs: [] };
   }
   const prepareSeconds = (performance.now() - prepareStart) / 1000;
-  const runs: Array<Omit<MethodResult, 'stepTimeRatio'>> = [];
+  const runs: RunResult[] = [];
   const referenceBase = prepared.base();
   referenceBase.eval();
   try {
+    const baseForgettingExamples = prepared.forgettingExamples?.(referenceBase);
     // Check applicability and packages first, so progress knows the amount of work.
     const runnable: BenchMethod[] = [];
     for (const method of methods) {
@@ -127,6 +129,7 @@ async function runTask(task: BenchTask, methods: readonly BenchMethod[], shots: 
       return {
         seeds: options.seeds,
         referenceBase,
+        baseForgettingExamples,
         latencyRepeats: options.latencyRepeats,
         onSeed: (seed: number) => {
           seedsDone += 1;
@@ -207,7 +210,7 @@ async function whyNot(method: BenchMethod, prepared: PreparedTask): Promise<stri
 }
 
 /** Step time over full fine-tuning's on the same task and shot. */
-function withStepRatios(results: ReadonlyArray<Omit<MethodResult, 'stepTimeRatio'>>): MethodResult[] {
+function withStepRatios(results: readonly RunResult[]): Array<Omit<MethodResult, 'versusFull'>> {
   const full = new Map<string, number>();
   for (const r of results) if (r.method === 'full' && r.stepMs !== null) full.set(`${r.task}|${r.shot}`, r.stepMs);
   const firstFull = new Map<string, number>();

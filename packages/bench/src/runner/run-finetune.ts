@@ -6,18 +6,21 @@
  * episode; quality and forgetting over all.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { countParameters, manualSeed, train, type PeftModel } from '@peftjs/core';
+import { countParameters, InvalidArgumentError, manualSeed, train, type PeftModel } from '@peftjs/core';
 import type { AnyModel, BuiltModel, Episode, FineTuneMethod, PreparedTask, Shot } from '../types';
 import type { MethodResult } from '../report/results';
 import { folderBytes, inferenceOf, safetensorsBytes, timeAgainst, withTemporaryFolder } from './measure';
 import { MemoryWatermark } from './memory';
-import { median, summarize } from './stats';
+import type { ScoreSet } from './bootstrap';
+import { median, summarizeScores } from './stats';
 
 export interface RunOptions {
   readonly seeds: readonly number[];
   /** A base kept for latency comparisons (unadapted). */
   readonly referenceBase: AnyModel;
   readonly latencyRepeats: number;
+  /** The unadapted base's per-example base-task scores (forgettingExamples of the reference base), for per-example forgetting. */
+  readonly baseForgettingExamples?: readonly number[];
   /** Called after each seed, for progress. */
   readonly onSeed?: (seed: number) => void;
 }
@@ -40,19 +43,22 @@ export function runSeed(seed: number, episode: number): number {
   return 1_000_003 * seed + 7919 * episode + 17;
 }
 
-export async function runFineTune(prepared: PreparedTask, method: FineTuneMethod, shot: Shot, options: RunOptions): Promise<Omit<MethodResult, 'stepTimeRatio'>> {
-  const qualities: number[] = [];
-  const forgetting: number[] = [];
+export type RunResult = Omit<MethodResult, 'stepTimeRatio' | 'versusFull'>;
+
+export async function runFineTune(prepared: PreparedTask, method: FineTuneMethod, shot: Shot, options: RunOptions): Promise<RunResult> {
+  const qualities: number[][] = [];
+  const forgetting: number[][] = [];
   let costs: Costs | undefined;
   let trainSeconds = 0;
   const notes = new Set<string>();
   for (const seed of options.seeds) {
     const episodes = prepared.episodes(shot, seed);
+    const seedQualities: number[] = [];
     try {
       for (let e = 0; e < episodes.length; e++) {
         const measureCosts = costs === undefined;
         const outcome = await runEpisode(prepared, method, shot, episodes[e], seed, runSeed(seed, e), measureCosts, e === 0, options);
-        qualities.push(outcome.quality);
+        seedQualities.push(...outcome.quality);
         if (outcome.forgetting !== undefined) forgetting.push(outcome.forgetting);
         if (outcome.costs) costs = outcome.costs;
         if (outcome.note) notes.add(outcome.note);
@@ -61,8 +67,13 @@ export async function runFineTune(prepared: PreparedTask, method: FineTuneMethod
     } finally {
       for (const episode of episodes) episode.dispose();
     }
+    qualities.push(seedQualities);
     options.onSeed?.(seed);
   }
+  const scores = {
+    quality: { seeds: [...options.seeds], design: prepared.evaluateExamples ? 'crossed' : 'nested', values: qualities } satisfies ScoreSet,
+    forgetting: forgetting.length === options.seeds.length ? ({ seeds: [...options.seeds], design: forgettingDesign(prepared, options), values: forgetting } satisfies ScoreSet) : null,
+  };
   return {
     task: prepared.info.name,
     method: method.name,
@@ -71,7 +82,7 @@ export async function runFineTune(prepared: PreparedTask, method: FineTuneMethod
     kind: 'finetune',
     shot,
     status: 'ok',
-    quality: summarize(qualities),
+    quality: summarizeScores(scores.quality),
     trainableParameters: costs?.trainableParameters ?? null,
     totalParameters: costs?.totalParameters ?? null,
     trainableShare: costs?.trainableShare ?? null,
@@ -82,15 +93,27 @@ export async function runFineTune(prepared: PreparedTask, method: FineTuneMethod
     latencyRatio: costs?.latencyRatio ?? null,
     latencyMergedRatio: costs?.latencyMergedRatio ?? null,
     adapterBytes: costs?.adapterBytes ?? null,
-    forgetting: forgetting.length > 0 ? summarize(forgetting) : null,
+    forgetting: scores.forgetting ? summarizeScores(scores.forgetting) : null,
     trainSeconds,
+    scores,
     ...(notes.size > 0 ? { notes: [...notes] } : {}),
   };
 }
 
+/** Per-example forgetting needs both the base's and the adapted model's per-example scores; else one value per seed. */
+function perExampleForgetting(prepared: PreparedTask, options: RunOptions): boolean {
+  return prepared.forgettingExamples !== undefined && options.baseForgettingExamples !== undefined;
+}
+
+function forgettingDesign(prepared: PreparedTask, options: RunOptions): ScoreSet['design'] {
+  return perExampleForgetting(prepared, options) ? 'crossed' : 'nested';
+}
+
 interface EpisodeOutcome {
-  quality: number;
-  forgetting?: number;
+  /** One score per evaluation example (or the episode's score alone). */
+  quality: number[];
+  /** Base-task score before minus after, per example (or one value). */
+  forgetting?: number[];
   costs?: Costs;
   note?: string;
   seconds: number;
@@ -129,11 +152,8 @@ async function runEpisode(
     });
     const seconds = (performance.now() - started) / 1000;
     const { peakBytes } = watermark.stop();
-    const quality = prepared.evaluate(model, episode);
-    const forgetting =
-      measureForgetting && prepared.forgettingScore && prepared.baseScores?.forgetting !== undefined
-        ? prepared.baseScores.forgetting - prepared.forgettingScore(model)
-        : undefined;
+    const quality = prepared.evaluateExamples ? prepared.evaluateExamples(model, episode) : [prepared.evaluate(model, episode)];
+    const forgetting = measureForgetting ? forgettingOf(prepared, model, options) : undefined;
     let costs: Costs | undefined;
     if (measureCosts) {
       // Step time: the median of steps after the first (which creates the optimiser state).
@@ -161,6 +181,19 @@ async function runEpisode(
     model?.dispose();
     if (!base.parameters().every((p) => inModel.has(p))) base.dispose();
   }
+}
+
+function forgettingOf(prepared: PreparedTask, model: AnyModel, options: RunOptions): number[] | undefined {
+  if (perExampleForgetting(prepared, options)) {
+    const before = options.baseForgettingExamples!;
+    const after = prepared.forgettingExamples!(model);
+    if (after.length !== before.length) {
+      throw new InvalidArgumentError(`${prepared.info.name}: forgettingExamples: expected ${before.length} scores (as for the base), found ${after.length}`);
+    }
+    return after.map((value, i) => before[i] - value);
+  }
+  if (prepared.forgettingScore && prepared.baseScores?.forgetting !== undefined) return [prepared.baseScores.forgetting - prepared.forgettingScore(model)];
+  return undefined;
 }
 
 /** Latency with the adapter merged into the base weights, over the base's; null where the method cannot merge. */

@@ -11,9 +11,10 @@ import type { MethodResult } from '../report/results';
 import type { AnyModel, MetaMethod, PreparedTask, Shot } from '../types';
 import { inferenceOf, safetensorsBytes, timeAgainst } from './measure';
 import { MemoryWatermark } from './memory';
-import type { RunOptions } from './run-finetune';
+import type { ScoreSet } from './bootstrap';
+import type { RunOptions, RunResult } from './run-finetune';
 import { runSeed } from './run-finetune';
-import { median, summarize } from './stats';
+import { median, summarizeScores } from './stats';
 
 interface SeedCosts {
   trainable: number;
@@ -26,9 +27,10 @@ interface SeedCosts {
   adapterBytes: number | null;
 }
 
-export async function runMeta(prepared: PreparedTask, method: MetaMethod, shots: readonly Shot[], options: RunOptions): Promise<Array<Omit<MethodResult, 'stepTimeRatio'>>> {
+export async function runMeta(prepared: PreparedTask, method: MetaMethod, shots: readonly Shot[], options: RunOptions): Promise<RunResult[]> {
   const protocol = prepared.meta!;
-  const qualities = new Map<Shot, number[]>(shots.map((s) => [s, []]));
+  // Per shot, per seed: one score per evaluation example (scoreExamples) or per episode.
+  const qualities = new Map<Shot, number[][]>(shots.map((s) => [s, []]));
   let costs: SeedCosts | undefined;
   let trainSeconds = 0;
   const runnable = shots.filter((shot) => protocol.unsupportedShot?.(shot) === undefined);
@@ -71,11 +73,15 @@ export async function runMeta(prepared: PreparedTask, method: MetaMethod, shots:
 
       for (const shot of runnable) {
         const episodes = protocol.episodes(shot, seed);
+        const seedScores: number[] = [];
+        qualities.get(shot)!.push(seedScores);
         try {
           for (const episode of episodes) {
             const adapted = learner.adapt(episode.support, protocol.adaptSteps);
             try {
-              qualities.get(shot)!.push(protocol.score((x) => adapted.call(x), episode.evaluation));
+              const predict = (x: tf.Tensor) => adapted.call(x);
+              if (protocol.scoreExamples) seedScores.push(...protocol.scoreExamples(predict, episode.evaluation));
+              else seedScores.push(protocol.score(predict, episode.evaluation));
               if (costs === undefined && seedCosts.adapterBytes === null) {
                 seedCosts.adapterBytes = safetensorsBytes(Object.fromEntries(adapted.parameters));
                 const input = prepared.latencyInput();
@@ -107,10 +113,11 @@ export async function runMeta(prepared: PreparedTask, method: MetaMethod, shots:
     const unsupported = protocol.unsupportedShot?.(shot);
     const common = { task: prepared.info.name, method: method.name, title: method.title, group: method.group, kind: 'meta' as const, shot };
     if (unsupported !== undefined) return skipped(common, unsupported);
+    const quality: ScoreSet = { seeds: [...options.seeds], design: protocol.scoreExamples ? 'crossed' : 'nested', values: qualities.get(shot)! };
     return {
       ...common,
       status: 'ok' as const,
-      quality: summarize(qualities.get(shot)!),
+      quality: summarizeScores(quality),
       trainableParameters: costs?.trainable ?? null,
       totalParameters: costs?.total ?? null,
       trainableShare: costs ? costs.trainable / costs.total : null,
@@ -123,6 +130,7 @@ export async function runMeta(prepared: PreparedTask, method: MetaMethod, shots:
       adapterBytes: costs?.adapterBytes ?? null,
       forgetting: null,
       trainSeconds,
+      scores: { quality, forgetting: null },
       notes: [`meta-trained for ${protocol.iterations} meta-steps of ${protocol.metaBatchSize} tasks per seed; adapted with ${protocol.adaptSteps} SGD steps of ${protocol.options.innerLearningRate}`],
     };
   });
@@ -132,7 +140,7 @@ export function skipped(
   common: Pick<MethodResult, 'task' | 'method' | 'title' | 'group' | 'kind' | 'shot'>,
   reason: string,
   status: 'skipped' | 'failed' = 'skipped',
-): Omit<MethodResult, 'stepTimeRatio'> {
+): RunResult {
   return {
     ...common,
     status,
@@ -150,5 +158,6 @@ export function skipped(
     adapterBytes: null,
     forgetting: null,
     trainSeconds: null,
+    scores: null,
   };
 }

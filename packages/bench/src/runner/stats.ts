@@ -1,30 +1,40 @@
-/** Summary statistics: mean with a 95% interval (Student's t, since seeds are few), medians. */
+/**
+ * Summary statistics: a mean with its 95% bootstrap interval over seeds ×
+ * evaluation units (see bootstrap.ts for why not Student's t), and medians.
+ */
+import { bootstrapInterval, grandMean, type BootstrapOptions, type ScoreSet } from './bootstrap';
 
 export interface Summary {
+  /** Mean over seeds of each seed's mean over its evaluation units. */
   readonly mean: number;
-  /** Half-width of the 95% interval of the mean; null with one value. */
-  readonly ci95: number | null;
+  /** Bounds of the 95% percentile-bootstrap interval of the mean; null with a single value. */
+  readonly low: number | null;
+  readonly high: number | null;
+  /** Seeds (runs) summarised. */
   readonly n: number;
+  /** Evaluation units per seed (test examples, or evaluation tasks); the least, when seeds differ. */
+  readonly units: number;
+  /** Each seed's mean. */
   readonly values: readonly number[];
 }
 
-/** Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom. */
-const T_975 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08,
-  2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
-
-export function tQuantile975(degrees: number): number {
-  return degrees <= 30 ? T_975[degrees - 1] : 1.96 + 2.4 / degrees; // close to the table's tail, 1.96 in the limit
+/** The summary of per-seed, per-unit scores. */
+export function summarizeScores(set: ScoreSet, options: BootstrapOptions = {}): Summary {
+  const interval = bootstrapInterval(set, options);
+  return {
+    mean: grandMean(set),
+    low: interval?.low ?? null,
+    high: interval?.high ?? null,
+    n: set.values.length,
+    units: Math.min(...set.values.map((row) => row.length)),
+    values: set.values.map((row) => row.reduce((a, b) => a + b, 0) / row.length),
+  };
 }
 
-export function summarize(values: readonly number[]): Summary {
-  const n = values.length;
-  if (n === 0) return { mean: Number.NaN, ci95: null, n, values: [] };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n === 1) return { mean, ci95: null, n, values: [...values] };
-  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-  return { mean, ci95: (tQuantile975(n - 1) * Math.sqrt(variance)) / Math.sqrt(n), n, values: [...values] };
+/** The summary of one value per run (no units inside a run to resample). */
+export function summarize(values: readonly number[], options: BootstrapOptions = {}): Summary {
+  if (values.length === 0) return { mean: Number.NaN, low: null, high: null, n: 0, units: 0, values: [] };
+  return summarizeScores({ seeds: values.map((_, i) => i), design: 'nested', values: values.map((v) => [v]) }, options);
 }
 
 export function median(values: readonly number[]): number {

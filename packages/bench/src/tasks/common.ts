@@ -24,15 +24,14 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
 }
 
 /**
- * Accuracy of argmax over a subset of the logits' classes (task-incremental
- * evaluation: each task is scored among its own classes). `classes` lists the
- * logit columns; labels are the class ids themselves.
+ * Per example, 1 where the argmax over a subset of the logits' classes is the
+ * label, else 0 (task-incremental evaluation: each task is scored among its own
+ * classes; accuracy is their mean). `classes` lists the logit columns; labels
+ * are the class ids themselves.
  */
-export function accuracyAmong(logits: tf.Tensor, labels: ArrayLike<number>, classes: readonly number[]): number {
+export function correctAmong(logits: tf.Tensor, labels: ArrayLike<number>, classes: readonly number[]): number[] {
   const predicted = tf.tidy(() => tf.argMax(tf.gather(logits, classes as number[], 1), 1).dataSync());
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) if (classes[predicted[i]] === labels[i]) correct++;
-  return labels.length === 0 ? Number.NaN : correct / labels.length;
+  return Array.from({ length: labels.length }, (_, i) => (classes[predicted[i]] === labels[i] ? 1 : 0));
 }
 
 /** Runs the model in eval mode over rows in chunks and returns what `score` makes of each chunk's output, summed. */
@@ -56,6 +55,16 @@ export function inChunks(model: AnyModel, count: number, chunk: number, input: (
   } finally {
     model.train(wasTraining);
   }
+}
+
+/** Like inChunks, but `score` returns one value per row of its chunk and every row's value is returned, in order. */
+export function examplesInChunks(model: AnyModel, count: number, chunk: number, input: (start: number, end: number) => unknown, score: (output: tf.Tensor, start: number, end: number) => number[]): number[] {
+  const values: number[] = [];
+  inChunks(model, count, chunk, input, (output, start, end) => {
+    values.push(...score(output, start, end));
+    return 0;
+  });
+  return values;
 }
 
 /** Picks the value for the suite size. */

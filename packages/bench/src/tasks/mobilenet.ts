@@ -166,12 +166,18 @@ export const mobilenetTask: BenchTask = {
     const base = (): AnyModel => cloneModule(top) as unknown as AnyModel;
     const testLabels = tf.keep(tf.tensor1d(Array.from(test.labels), 'int32'));
     const probabilities = (model: AnyModel, x: tf.Tensor) => model.call(x as never) as tf.Tensor;
-    const accuracy = (model: AnyModel) => {
+    const correctness = (model: AnyModel): number[] => {
       const wasTraining = model.training;
       model.eval();
-      const value = tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(probabilities(model, features.test), 1), testLabels), 'float32')).dataSync()[0]);
+      const hits = tf.tidy(() => tf.cast(tf.equal(tf.argMax(probabilities(model, features.test), 1), testLabels), 'int32'));
       model.train(wasTraining);
-      return value;
+      const values = Array.from(hits.dataSync());
+      hits.dispose();
+      return values;
+    };
+    const accuracy = (model: AnyModel) => {
+      const hits = correctness(model);
+      return hits.reduce((a, b) => a + b, 0) / hits.length;
     };
     const latency = tf.keep(tf.slice(features.test, [0, 0], [Math.min(16, test.count), -1]));
 
@@ -205,6 +211,7 @@ export const mobilenetTask: BenchTask = {
           return tf.neg(tf.mean(tf.log(tf.add(tf.sum(tf.mul(p, tf.oneHot(y, CLASSES.length)), 1), 1e-7)))) as tf.Scalar;
         }),
       evaluate: (model) => accuracy(model),
+      evaluateExamples: (model) => correctness(model),
       steps: () => size.steps,
       learningRate: 1e-3,
       latencyInput: () => latency,

@@ -131,17 +131,22 @@ function logitsOf(model: AnyModel, input: TransformerInput, adapterNames?: reado
 }
 
 function accuracy(model: AnyModel, batches: readonly TextBatch[]): number {
+  const hits = correctness(model, batches);
+  return hits.reduce((a, b) => a + b, 0) / hits.length;
+}
+
+/** Per example of the batches, in order: 1 when the predicted class is the label, else 0. */
+function correctness(model: AnyModel, batches: readonly TextBatch[]): number[] {
   const wasTraining = model.training;
   model.eval();
-  let correct = 0;
-  let count = 0;
+  const hits: number[] = [];
   for (const batch of batches) {
-    const hits = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logitsOf(model, batch.input), 1), batch.y), 'int32')).dataSync()[0]);
-    correct += hits;
-    count += batch.y.shape[0];
+    const batchHits = tf.tidy(() => tf.cast(tf.equal(tf.argMax(logitsOf(model, batch.input), 1), batch.y), 'int32'));
+    hits.push(...batchHits.dataSync());
+    batchHits.dispose();
   }
   model.train(wasTraining);
-  return correct / count;
+  return hits;
 }
 
 /** The GPT-2 transformer inside a classifier, a PeftModel around one, or a wrapped one. */
@@ -355,6 +360,7 @@ function textTask(target: TextTarget): BenchTask {
         },
         loss: (model, batch) => tf.tidy(() => crossEntropy(logitsOf(model, (batch as TextBatch).input), (batch as TextBatch).y)),
         evaluate: (model) => accuracy(model, evaluation),
+        evaluateExamples: (model) => correctness(model, evaluation),
         forgettingScore: (model) => lmAccuracy(model, lmRows),
         baseScores: { forgetting: baseLm, target: baseTarget },
         steps: () => size.steps,

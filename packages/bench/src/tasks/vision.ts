@@ -16,7 +16,7 @@ import { cachedBase, restore } from '../cache/base-cache';
 import { findFashionMnist, loadFashionMnist, loadMnist, selectClasses, type ImageSet } from '../data/mnist';
 import { packageVersion } from '../data/resolve';
 import type { AnyModel, BenchTask, Episode, MetaEpisode, PreparedTask, Shot, SuiteSize, TaskContext, TaskInfo } from '../types';
-import { accuracyAmong, batchRows, bySize, crossEntropy, disposeBatches, inChunks, type XYBatch } from './common';
+import { batchRows, bySize, correctAmong, crossEntropy, disposeBatches, examplesInChunks, type XYBatch } from './common';
 
 const OLD = [0, 1, 2, 3, 4];
 const NEW = [5, 6, 7, 8, 9];
@@ -137,8 +137,9 @@ export function visionTask(spec: VisionSpec): BenchTask {
       // Fixed evaluation sets (the same for every seed and method).
       const newTest = selectClasses(targetTest, NEW, size.evalCount === Infinity ? Infinity : Math.ceil(size.evalCount / 5), 0);
       const oldTest = selectClasses(mnistTest, OLD, size.evalCount === Infinity ? Infinity : Math.ceil(size.evalCount / 5), 0);
-      const scoreOn = (model: AnyModel, set: ImageSet, classes: readonly number[]) =>
-        inChunks(model, set.count, 500, (s, e) => imagesTensor(set, spec.arch, s, e), (out, s, e) => accuracyAmong(out, set.labels.subarray(s, e), classes) * (e - s)) / set.count;
+      const correctOn = (model: AnyModel, set: ImageSet, classes: readonly number[]) =>
+        examplesInChunks(model, set.count, 500, (s, e) => imagesTensor(set, spec.arch, s, e), (out, s, e) => correctAmong(out, set.labels.subarray(s, e), classes));
+      const scoreOn = (model: AnyModel, set: ImageSet, classes: readonly number[]) => meanOf(correctOn(model, set, classes));
 
       const shotsOf = (shot: Shot, seed: number) => selectClasses(targetTrain, NEW, shot === 'all' ? Infinity : shot, 100 + seed);
       const latency = tf.keep(imagesTensor(newTest, spec.arch, 0, Math.min(64, newTest.count)));
@@ -173,7 +174,9 @@ export function visionTask(spec: VisionSpec): BenchTask {
         },
         loss: (model, batch) => tf.tidy(() => crossEntropy(model.call((batch as XYBatch).x) as tf.Tensor, (batch as XYBatch).y)),
         evaluate: (model) => scoreOn(model, newTest, NEW),
+        evaluateExamples: (model) => correctOn(model, newTest, NEW),
         forgettingScore: (model) => scoreOn(model, oldTest, OLD),
+        forgettingExamples: (model) => correctOn(model, oldTest, OLD),
         steps: (shot) => stepsFor(shot, context.size),
         learningRate: 3e-3,
         latencyInput: () => latency,
@@ -193,17 +196,8 @@ export function visionTask(spec: VisionSpec): BenchTask {
             const support = { inputs: imagesTensor(set, spec.arch), targets: tf.tensor1d(set.labels.map((l) => l - 5), 'int32') };
             return [{ support, evaluation: shiftedTest, dispose: () => tf.dispose([support.inputs, support.targets]) }];
           },
-          score: (predict, evaluation) => {
-            const set = evaluation as ImageSet;
-            let correct = 0;
-            for (let start = 0; start < set.count; start += 500) {
-              const end = Math.min(set.count, start + 500);
-              const logits = tf.tidy(() => predict(imagesTensor(set, spec.arch, start, end)));
-              correct += accuracyAmong(logits, set.labels.subarray(start, end), [0, 1, 2, 3, 4]) * (end - start);
-              logits.dispose();
-            }
-            return correct / set.count;
-          },
+          score: (predict, evaluation) => meanOf(metaCorrect(predict, evaluation as ImageSet, spec.arch)),
+          scoreExamples: (predict, evaluation) => metaCorrect(predict, evaluation as ImageSet, spec.arch),
         },
         baseScores: { forgetting: baseOldAccuracy, target: baseNewAccuracy },
         dispose: () => {
@@ -213,6 +207,22 @@ export function visionTask(spec: VisionSpec): BenchTask {
       };
     },
   };
+}
+
+function meanOf(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Per test image, whether an adapted meta-learner's 5-way prediction is right. */
+function metaCorrect(predict: (inputs: tf.Tensor) => tf.Tensor, set: ImageSet, arch: Arch): number[] {
+  const correct: number[] = [];
+  for (let start = 0; start < set.count; start += 500) {
+    const end = Math.min(set.count, start + 500);
+    const logits = tf.tidy(() => predict(imagesTensor(set, arch, start, end)));
+    correct.push(...correctAmong(logits, set.labels.subarray(start, end), [0, 1, 2, 3, 4]));
+    logits.dispose();
+  }
+  return correct;
 }
 
 export const mnistMlpTask = visionTask({ name: 'mnist-mlp', title: 'MNIST 0-4 -> 5-9 (MLP)', arch: 'mlp', target: 'mnist' });
